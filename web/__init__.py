@@ -1,0 +1,48 @@
+"""Flask application factory: the web entry point of Sesshu."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib.metadata import PackageNotFoundError, version
+
+from flask import Flask
+
+from models.db import Database
+from web.config import ConfigError, Settings, load_settings
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def app_version() -> str:
+    try:
+        return version("sesshu")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def create_app(environ: Mapping[str, str] | None = None) -> Flask:
+    """Build the app from the environment (or the mapping given, for tests)."""
+    settings: Settings = load_settings(environ)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSHU=settings,
+        SESSHU_VERSION=app_version(),
+    )
+    app.json.ensure_ascii = False  # Japanese stays readable in JSON responses
+    app.extensions["sesshu_db"] = Database(settings.database_url)
+
+    from web import cli, errors, health, home
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(home.bp)
+    errors.register(app)
+    cli.register(app)
+    app.teardown_appcontext(_close_request_session)
+    return app
+
+
+def _close_request_session(_exc: BaseException | None) -> None:
+    from web.db import close_session
+
+    close_session()

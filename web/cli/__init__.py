@@ -1,0 +1,12 @@
+"""`flask --app wsgi …` command groups."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from web.cli import db, demo
+
+    app.cli.add_command(db.group)
+    app.cli.add_command(demo.group)

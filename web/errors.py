@@ -1,0 +1,29 @@
+"""Error pages in Japanese: no traceback ever reaches a user."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: "リクエストの内容が正しくありません。",
+    403: "この操作を行う権限がありません。",
+    404: "お探しのページは見つかりません。",
+    405: "この操作はこの画面では行えません。",
+    413: "送信されたデータが大きすぎます。",
+    429: "短時間に操作が集中しました。しばらく待ってからもう一度お試しください。",
+    500: "システムエラーが発生しました。入力内容は保存されていません。時間をおいて再度お試しください。",
+}
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        message = MESSAGES.get(code, "エラーが発生しました。")
+        return render_template("error.html", code=code, message=message), code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("unhandled error", exc_info=error)
+        return http_error(InternalServerError())
