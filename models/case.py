@@ -9,7 +9,9 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, select
+from sqlalchemy import ForeignKey, Index, Integer, String, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -96,16 +98,19 @@ class CaseCounter(Base):
 def next_case_no(session: Session, procedure: Procedure, today: date) -> str:
     """Allocate the next 案件番号 inside the caller's transaction.
 
-    The counter row is locked (FOR UPDATE on PostgreSQL; SQLite serialises
-    writers), so two clerks opening cases at once never share a number.
+    The counter is bumped with one UPDATE … RETURNING, which holds the row lock
+    until the caller commits, so two clerks opening cases at once never share a
+    number; the row is created on first use without racing (ON CONFLICT DO NOTHING).
     """
     prefix = f"{fiscal_year_era_prefix(today)}-{procedure.code}"
-    counter = session.scalars(
-        select(CaseCounter).where(CaseCounter.prefix == prefix).with_for_update()
-    ).one_or_none()
-    if counter is None:
-        counter = CaseCounter(prefix=prefix, last_serial=0)
-        session.add(counter)
-    counter.last_serial += 1
-    session.flush()
-    return f"{prefix}-{counter.last_serial:06d}"
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(CaseCounter).values(prefix=prefix, last_serial=0).on_conflict_do_nothing()
+    )
+    serial = session.execute(
+        update(CaseCounter)
+        .where(CaseCounter.prefix == prefix)
+        .values(last_serial=CaseCounter.last_serial + 1)
+        .returning(CaseCounter.last_serial)
+    ).scalar_one()
+    return f"{prefix}-{serial:06d}"
