@@ -3,7 +3,11 @@
 from models.access_log import AccessLog
 from models.base import Base
 from models.case import Case, CaseCounter, CaseStatus, Procedure
+from models.incoming_query import IncomingQuery, IncomingQueryStatus
+from models.intermediary_nonce import IntermediaryNonce
+from models.intermediary_request import IntermediaryRequest, RequestKind, RequestStatus
 from models.process import InstanceStatus, ProcessDefinition, ProcessInstance
+from models.query_result import QueryResult
 from models.resident import Resident, ResidentStatus, Sex
 from models.staff import Department, Role, Staff, StaffRole
 from models.task import HumanTask, HumanTaskState, TaskEvent
@@ -18,10 +22,17 @@ __all__ = [
     "Department",
     "HumanTask",
     "HumanTaskState",
+    "IncomingQuery",
+    "IncomingQueryStatus",
     "InstanceStatus",
+    "IntermediaryNonce",
+    "IntermediaryRequest",
     "Procedure",
     "ProcessDefinition",
     "ProcessInstance",
+    "QueryResult",
+    "RequestKind",
+    "RequestStatus",
     "Resident",
     "ResidentStatus",
     "Role",
