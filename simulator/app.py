@@ -307,15 +307,20 @@ def create_simulator(settings: SimulatorSettings) -> Flask:
             }
 
     @app.post("/control/faults")
-    def faults() -> dict[str, Any]:
+    def faults() -> tuple[dict[str, Any], int]:
         given = request.get_json(force=True, silent=True) or {}
         with sim.lock:
-            for name in asdict(sim.faults):
-                if name in given:
-                    setattr(sim.faults, name, type(getattr(sim.faults, name))(given[name]))
-            if "answer_delay" in given:
-                sim.answer_delay = float(given["answer_delay"])
-            return {"faults": asdict(sim.faults), "answer_delay": sim.answer_delay}
+            current = asdict(sim.faults) | {"answer_delay": sim.answer_delay}
+            unknown = set(given) - set(current)
+            wrong = {n for n, v in given.items() if n in current and not _fits(current[n], v)}
+            if unknown or wrong:
+                return {"error": f"設定できない項目です: {sorted(unknown | wrong)}"}, 400
+            for name, value in given.items():
+                if name == "answer_delay":
+                    sim.answer_delay = float(value)
+                else:
+                    setattr(sim.faults, name, value)
+            return {"faults": asdict(sim.faults), "answer_delay": sim.answer_delay}, 200
 
     @app.post("/control/reset")
     def reset() -> dict[str, str]:
@@ -355,3 +360,12 @@ def create_simulator(settings: SimulatorSettings) -> Flask:
         return {"query_ref": message.query_ref, **outcome}, 200
 
     return app
+
+
+def _fits(current: object, value: object) -> bool:
+    """A control value of the right kind: a flag stays a flag, counts and delays are >= 0."""
+    if isinstance(current, bool):
+        return isinstance(value, bool)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return False
+    return isinstance(current, float) or isinstance(value, int)
