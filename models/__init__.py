@@ -10,6 +10,7 @@ from models.process import InstanceStatus, ProcessDefinition, ProcessInstance
 from models.query_result import QueryResult
 from models.resident import Resident, ResidentStatus, Sex
 from models.staff import Department, Role, Staff, StaffRole
+from models.subject_token import SubjectToken
 from models.task import HumanTask, HumanTaskState, TaskEvent
 from models.vaccination import VaccinationCategory, VaccinationRecord
 
@@ -39,6 +40,7 @@ __all__ = [
     "Sex",
     "Staff",
     "StaffRole",
+    "SubjectToken",
     "TaskEvent",
     "VaccinationCategory",
     "VaccinationRecord",

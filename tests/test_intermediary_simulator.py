@@ -30,6 +30,9 @@ from handlers.intermediary import (
     prepare_query,
     purge_expired_results,
     receive,
+    records_to_provide,
+    requests_to_resend,
+    resident_for_subject,
     send,
     sender_for,
     subject_token,
@@ -37,9 +40,17 @@ from handlers.intermediary import (
 from handlers.intermediary import protocol as p
 from handlers.intermediary.signing import signed_headers
 from handlers.intermediary.transport import RetryPolicy
-from models import IncomingQuery, IntermediaryRequest, QueryResult, RequestStatus
+from models import (
+    IncomingQuery,
+    IntermediaryRequest,
+    QueryResult,
+    RequestStatus,
+    Resident,
+    VaccinationRecord,
+)
 from models.db import Database
 from models.demo.people import municipality_code, synthetic_my_number
+from models.demo.seed import seed_demo
 from simulator.server import RunningSimulator
 from simulator.settings import SimulatorSettings
 
@@ -236,6 +247,9 @@ def test_failures_are_retried_with_backoff_and_a_failed_request_can_be_sent_agai
     assert sent.attempts == 3
     assert sent.error_code == p.ErrorCode.UNAVAILABLE
 
+    with harness.db.transaction() as session:
+        assert requests_to_resend(session, datetime.now(UTC)) == [sent.id]
+        assert requests_to_resend(session, sent.last_attempt_at) == []  # just tried: not yet
     with sender_for(harness.config) as sender:
         again = deliver(harness.db, sent.id, sender)
     assert again.status == RequestStatus.ACCEPTED
@@ -381,6 +395,49 @@ def test_an_incoming_query_delivered_twice_is_stored_once(harness):
     assert [r.is_new_incoming_query for r in harness.receiver.receipts] == [True, False]
     with harness.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(IncomingQuery)) == 1
+
+
+def test_an_unflagged_persons_query_is_answered_from_their_own_record(harness):
+    with harness.db.transaction() as session:
+        seed_demo(session, residents=12, seed=3)
+        resident = session.scalars(
+            select(Resident)
+            .join(VaccinationRecord, VaccinationRecord.resident_id == Resident.id)
+            .where(VaccinationRecord.municipality_code == CITY)
+            .order_by(Resident.id)
+            .limit(1)
+        ).one()
+    outcome = harness.control("/control/incoming", {"my_number": resident.my_number, "requester_code": HAKUSAN})
+    with harness.db.transaction() as session:
+        asked = session.scalars(select(IncomingQuery).where(IncomingQuery.query_ref == outcome["query_ref"])).one()
+        found = resident_for_subject(session, asked.subject_token, TOKEN_KEY, datetime.now(UTC))
+        assert found is not None and found.id == resident.id
+        records = records_to_provide(session, found.id, CITY)
+        request_id = prepare_answer(
+            session, harness.config, asked, outcome=p.AnswerOutcome.PROVIDED,
+            decision=p.Decision.AUTOMATIC, records=records,
+        ).id
+    assert records
+    with sender_for(harness.config) as sender:
+        assert deliver(harness.db, request_id, sender).status == RequestStatus.ACKNOWLEDGED
+    [received] = harness.control("/control/state")["answers"]
+    assert received["decision"] == "automatic"
+    assert [r["lot_no"] for r in received["records"]] == [r.lot_no for r in records]
+
+
+def test_a_new_my_number_gets_a_new_token_and_the_old_one_finds_nobody(harness):
+    with harness.db.transaction() as session:
+        seed_demo(session, residents=3, seed=3)
+        resident = session.scalars(select(Resident).order_by(Resident.id).limit(1)).one()
+        old = subject_token(resident.my_number, TOKEN_KEY)
+        assert resident_for_subject(session, old, TOKEN_KEY, datetime.now(UTC)).id == resident.id
+    with harness.db.transaction() as session:
+        session.get(Resident, resident.id).my_number = synthetic_my_number(150)
+    with harness.db.transaction() as session:
+        now = datetime.now(UTC) + timedelta(seconds=1)
+        assert resident_for_subject(session, old, TOKEN_KEY, now) is None
+        new = subject_token(synthetic_my_number(150), TOKEN_KEY)
+        assert resident_for_subject(session, new, TOKEN_KEY, now).id == resident.id
 
 
 # -- retention ------------------------------------------------------------------

@@ -256,6 +256,21 @@ def _mark_incoming_answered(session: Session, request: IntermediaryRequest, now:
         incoming.answered_at = now
 
 
+def requests_to_resend(session: Session, attempted_before: datetime) -> list[int]:
+    """Requests never delivered (a crash after prepare, or retries exhausted) and not tried since."""
+    return list(
+        session.scalars(
+            select(IntermediaryRequest.id)
+            .where(
+                IntermediaryRequest.status.in_([RequestStatus.PENDING, RequestStatus.FAILED]),
+                (IntermediaryRequest.last_attempt_at.is_(None))
+                | (IntermediaryRequest.last_attempt_at < attempted_before),
+            )
+            .order_by(IntermediaryRequest.id)
+        )
+    )
+
+
 def send(
     db: Database,
     config: IntermediaryConfig,

@@ -1,4 +1,4 @@
-"""intermediary: outgoing requests, raw query results, incoming queries, nonces
+"""intermediary: outgoing requests, raw query results, incoming queries, nonces, 符号
 
 Revision ID: 0005
 Revises: 0001
@@ -27,6 +27,14 @@ def upgrade() -> None:
     with op.batch_alter_table('intermediary_nonce', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_intermediary_nonce_seen_at'), ['seen_at'], unique=False)
 
+    op.create_table('subject_token',
+    sa.Column('resident_id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['resident_id'], ['resident.id'], name=op.f('fk_subject_token_resident_id_resident')),
+    sa.PrimaryKeyConstraint('resident_id', name=op.f('pk_subject_token')),
+    sa.UniqueConstraint('token', name=op.f('uq_subject_token_token'))
+    )
     op.create_table('incoming_query',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.String(length=64), nullable=False),
@@ -119,6 +127,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_incoming_query_case_id'))
 
     op.drop_table('incoming_query')
+    op.drop_table('subject_token')
     with op.batch_alter_table('intermediary_nonce', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_intermediary_nonce_seen_at'))
 
