@@ -108,6 +108,18 @@ def test_bad_intermediary_settings_stop_the_app_with_a_japanese_message(tmp_path
         create_app({"SESSHU_INSTANCE_PATH": str(tmp_path)} | environ)
 
 
+def test_production_insists_on_https_beyond_the_loopback(tmp_path):
+    def load(url: str):
+        return load_intermediary_config(
+            {"SESSHU_INTERMEDIARY_URL": url}, tmp_path, municipality_code="172014", production=True
+        )
+
+    with pytest.raises(IntermediaryConfigError, match="https://"):
+        load("http://chukan.example.lg.jp")
+    assert load("https://chukan.example.lg.jp/").base_url == "https://chukan.example.lg.jp"
+    assert load("http://127.0.0.1:5100").base_url == "http://127.0.0.1:5100"
+
+
 def test_retention_period_is_configurable(tmp_path):
     config = load_intermediary_config(
         {"SESSHU_QUERY_RESULT_RETENTION_DAYS": "90"}, tmp_path, municipality_code="172014", production=False

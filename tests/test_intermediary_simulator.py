@@ -440,6 +440,14 @@ def test_a_new_my_number_gets_a_new_token_and_the_old_one_finds_nobody(harness):
         assert resident_for_subject(session, new, TOKEN_KEY, now).id == resident.id
 
 
+def test_the_simulator_refuses_control_values_of_the_wrong_kind(harness):
+    for bad in ({"fail_next": -1}, {"answer_twice": "yes"}, {"explode": True}, {"answer_delay": "soon"}):
+        response = httpx.post(harness.simulator.url + "/control/faults", json=bad)
+        assert response.status_code == 400, bad
+    assert harness.control("/control/faults", {"fail_next": 2, "answer_delay": 1})["answer_delay"] == 1.0
+    assert harness.control("/control/state")["faults"]["fail_next"] == 2
+
+
 # -- retention ------------------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ from handlers.intermediary.transport import RetryPolicy
 DEFAULT_URL = "http://127.0.0.1:5100"
 DEFAULT_CALLBACK_URL = "http://127.0.0.1:5000/intermediary/callback"
 DEFAULT_RETENTION_DAYS = 30
+LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 
 
 class IntermediaryConfigError(ValueError):
@@ -66,10 +67,13 @@ def load_intermediary_config(
     environ: Mapping[str, str], instance_path: Path, *, municipality_code: str, production: bool
 ) -> IntermediaryConfig:
     """Production never invents the shared keys: another system must hold the same ones."""
-    base_url = _url(environ.get("SESSHU_INTERMEDIARY_URL", DEFAULT_URL), "SESSHU_INTERMEDIARY_URL")
+    base_url = _url(
+        environ.get("SESSHU_INTERMEDIARY_URL", DEFAULT_URL), "SESSHU_INTERMEDIARY_URL", production
+    )
     callback_url = _url(
         environ.get("SESSHU_INTERMEDIARY_CALLBACK_URL", DEFAULT_CALLBACK_URL),
         "SESSHU_INTERMEDIARY_CALLBACK_URL",
+        production,
     )
     secret = _key(environ, "SESSHU_INTERMEDIARY_SECRET", instance_path / "intermediary_key", production)
     token_key = _key(
@@ -93,10 +97,12 @@ def load_intermediary_config(
     )
 
 
-def _url(value: str, name: str) -> str:
+def _url(value: str, name: str, production: bool) -> str:
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise IntermediaryConfigError(f"{name} は http:// または https:// で始まる URL です（指定値: {value}）。")
+    if production and parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        raise IntermediaryConfigError(f"本番環境では {name} に https:// を指定してください（指定値: {value}）。")
     return value.rstrip("/")
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers.intermediary import protocol as p
-from handlers.intermediary.config import IntermediaryConfig
+from handlers.intermediary.config import IntermediaryConfig, IntermediaryConfigError
 from handlers.intermediary.signing import (
     HEADER_IDEMPOTENCY_KEY,
     REPLAY_WINDOW,
@@ -87,7 +87,11 @@ def receive(
 ) -> Receipt:
     """Verify, parse and store one message; never raises for bad input."""
     try:
-        verify(headers, body, config.keyring, now, DatabaseReplayGuard(session))
+        keyring = config.keyring
+    except IntermediaryConfigError:  # no shared key configured: let the sender retry later
+        return _refusal(503, p.ErrorCode.UNAVAILABLE, now)
+    try:
+        verify(headers, body, keyring, now, DatabaseReplayGuard(session))
     except SignatureError as exc:
         return _refusal(409 if exc.code is p.ErrorCode.REPLAY else 401, exc.code, now)
     try:

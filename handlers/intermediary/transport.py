@@ -72,6 +72,7 @@ class SignedSender:
             timeout=httpx.Timeout(self.policy.timeout, connect=min(3.0, self.policy.timeout)),
             transport=transport,
             follow_redirects=False,
+            trust_env=False,  # never through a proxy picked up from the environment
         )
 
     def close(self) -> None:
