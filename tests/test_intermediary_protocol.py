@@ -13,7 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from handlers.intermediary import IntermediaryConfigError, load_intermediary_config, subject_token
+from handlers.intermediary import (
+    IntermediaryConfigError,
+    deliver,
+    load_intermediary_config,
+    subject_token,
+)
 from handlers.intermediary import protocol as p
 from handlers.intermediary.outbox import prepare_query
 from handlers.intermediary.signing import (
@@ -23,6 +28,8 @@ from handlers.intermediary.signing import (
     signed_headers,
     verify,
 )
+from handlers.intermediary.transport import Delivery
+from models import IntermediaryRequest, RequestStatus
 from models.demo.people import synthetic_my_number
 from models.identifiers import IdentifierError
 from web import ConfigError, create_app
@@ -177,3 +184,27 @@ def test_simulate_command_serves_the_protocol_from_a_separate_process(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+class _ResultArrivesThenNetworkFails:
+    """Stands in for the sender: the result lands while the transmissions fail."""
+
+    def __init__(self, db, request_id: int) -> None:
+        self.db, self.request_id = db, request_id
+
+    def post(self, path, body, key, on_attempt=None):
+        on_attempt(1)
+        with self.db.transaction() as session:
+            session.get(IntermediaryRequest, self.request_id).status = RequestStatus.ANSWERED
+        return Delivery(attempts=4, error="timeout after 10s")
+
+
+def test_a_result_that_arrived_during_retries_is_not_undone_by_their_failure(tmp_path, db):
+    config = load_intermediary_config({}, tmp_path, municipality_code="172014", production=False)
+    with db.transaction() as session:
+        request_id = prepare_query(
+            session, config, my_number=synthetic_my_number(1), provider_code="172103", jimu_code="25"
+        ).id
+    done = deliver(db, request_id, _ResultArrivesThenNetworkFails(db, request_id))
+    assert done.status == RequestStatus.ANSWERED
+    assert done.error_code is None

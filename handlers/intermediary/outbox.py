@@ -211,6 +211,15 @@ def _record(
     session: Session, request: IntermediaryRequest, delivery: Delivery, now: datetime
 ) -> None:
     reply = delivery.reply
+    if request.kind == RequestKind.QUERY and request.status not in (
+        RequestStatus.PENDING,
+        RequestStatus.FAILED,
+    ):
+        # A result arrived while we were still retrying: the query was processed,
+        # whatever the last transmission ran into.
+        if reply is not None and reply.query_ref:
+            request.query_ref = request.query_ref or reply.query_ref
+        return
     if reply is None:
         request.status = RequestStatus.FAILED
         request.error_code = p.ErrorCode.UNAVAILABLE
@@ -228,9 +237,7 @@ def _record(
         return
     request.error_code = request.error_message = None
     if request.kind == RequestKind.QUERY:
-        # The result may have arrived while we were still retrying: keep it.
-        if request.status in (RequestStatus.PENDING, RequestStatus.FAILED):
-            request.status = RequestStatus.ACCEPTED
+        request.status = RequestStatus.ACCEPTED
         return
     request.status = RequestStatus.ACKNOWLEDGED
     request.ack_id = reply.ack_id
