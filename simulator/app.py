@@ -44,6 +44,7 @@ class Simulator:
         self.keyring = {settings.key_id: settings.secret}
         self.lock = threading.RLock()
         self._timers: list[threading.Timer] = []
+        self._stopped = False
         self.reset()
 
     def reset(self) -> None:
@@ -76,14 +77,22 @@ class Simulator:
         timer = threading.Timer(delay, action)
         timer.daemon = True
         with self.lock:
+            if self._stopped:
+                return
             self._timers = [t for t in self._timers if t.is_alive()]
             self._timers.append(timer)
-        timer.start()
+            timer.start()
 
     def stop(self) -> None:
+        """Cancel pending deliveries and wait for those under way."""
         with self.lock:
-            for timer in self._timers:
-                timer.cancel()
+            self._stopped = True
+            timers, self._timers = self._timers, []
+        for timer in timers:
+            timer.cancel()
+        for timer in timers:
+            if timer is not threading.current_thread():
+                timer.join(timeout=30)
 
     # -- sending to Sesshu ------------------------------------------------------
 
@@ -160,17 +169,15 @@ def create_simulator(settings: SimulatorSettings) -> Flask:
             body.model_dump_json(exclude_none=True), status=status, mimetype="application/json"
         )
 
-    def refuse(status: int, code: p.ErrorCode, message_id: str | None = None) -> Response:
+    def refused(
+        status: int, code: p.ErrorCode, message_id: str | None = None
+    ) -> tuple[int, p.Reply]:
         kind = p.ReplyStatus.REFUSED if status in (403, 404, 409, 422) else p.ReplyStatus.ERROR
-        return reply(
-            status,
-            p.Reply(
-                status=kind,
-                message_id=message_id,
-                at=now(),
-                error=p.ErrorInfo(code=code, message=code.label),
-            ),
-        )
+        error = p.ErrorInfo(code=code, message=code.label)
+        return status, p.Reply(status=kind, message_id=message_id, at=now(), error=error)
+
+    def refuse(status: int, code: p.ErrorCode, message_id: str | None = None) -> Response:
+        return reply(*refused(status, code, message_id))
 
     def signed_endpoint(
         model: type[BaseModel], process: Callable[[Any], tuple[int, p.Reply]]
@@ -200,26 +207,20 @@ def create_simulator(settings: SimulatorSettings) -> Flask:
                 stored = (digest, status, answer.model_dump_json(exclude_none=True).encode())
                 sim.replies[message.message_id] = stored
                 replayed = False
+            elif stored[0] != digest:
+                return refuse(422, p.ErrorCode.IDEMPOTENCY_MISMATCH, message.message_id)
             else:
                 replayed = True
             hold = 0.0
             if sim.faults.timeout_next > 0:
                 sim.faults.timeout_next -= 1
                 hold = sim.faults.timeout_seconds
-        if stored[0] != digest:
-            return refuse(422, p.ErrorCode.IDEMPOTENCY_MISMATCH, message.message_id)
         if hold:
             time.sleep(hold)  # processed already; the client gives up waiting and retries
         response = Response(stored[2], status=stored[1], mimetype="application/json")
         if replayed:
             response.headers["Idempotent-Replayed"] = "true"
         return response
-
-    def refused(status: int, code: p.ErrorCode, message_id: str) -> tuple[int, p.Reply]:
-        kind = p.ReplyStatus.REFUSED
-        return status, p.Reply(
-            status=kind, message_id=message_id, at=now(), error=p.ErrorInfo(code=code, message=code.label)
-        )
 
     def process_query(query: p.Query) -> tuple[int, p.Reply]:
         if query.requester_code != settings.municipality_code or query.provider_code not in MUNICIPALITIES:

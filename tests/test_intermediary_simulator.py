@@ -317,6 +317,10 @@ def test_tampered_forged_stale_and_replayed_callbacks_are_rejected_and_store_not
     replayed = post(body, good)
     assert replayed.status_code == 409
     assert replayed.json()["error"]["code"] == "E_REPLAY"
+    resent = post(body, signed_headers(KEY_ID, SECRET, body, message_id, now))
+    assert (resent.status_code, resent.json()["status"]) == (200, "received")  # a retry, not a replay
+    altered = signed_headers(KEY_ID, SECRET, tampered, message_id, now)
+    assert post(tampered, altered).json()["error"]["code"] == "E_IDEMPOTENCY_MISMATCH"
     assert len(results_of(harness, sent.id)) == 1
 
 
@@ -332,6 +336,8 @@ def test_the_simulator_rejects_a_replayed_or_tampered_query(harness):
     other = body.replace(b'"25"', b'"27"')
     forged = httpx.post(url, content=other, headers=signed_headers(KEY_ID, SECRET, body, sent.idempotency_key, datetime.now(UTC)))
     assert (forged.status_code, forged.json()["error"]["code"]) == (401, "E_BAD_SIGNATURE")
+    reused = httpx.post(url, content=other, headers=signed_headers(KEY_ID, SECRET, other, sent.idempotency_key, datetime.now(UTC)))
+    assert (reused.status_code, reused.json()["error"]["code"]) == (422, "E_IDEMPOTENCY_MISMATCH")
     assert len(harness.control("/control/state")["queries"]) == 1
 
 
