@@ -127,7 +127,7 @@ def harness(db: Database) -> Iterator[Harness]:
         token_key=TOKEN_KEY,
         population=200,
         answer_delay=0.05,
-        callback_retry=RetryPolicy(max_attempts=3, timeout=2.0, base_delay=0.01),
+        callback_retry=RetryPolicy(max_attempts=3, timeout=3.0, base_delay=0.01),
     )
     try:
         with RunningSimulator(settings) as simulator:
@@ -139,7 +139,7 @@ def harness(db: Database) -> Iterator[Harness]:
                 token_key=TOKEN_KEY,
                 callback_url=callback_url,
                 retention_days=30,
-                retry=RetryPolicy(max_attempts=3, timeout=1.0, base_delay=0.01, max_delay=0.05),
+                retry=RetryPolicy(max_attempts=3, timeout=2.0, base_delay=0.01, max_delay=0.05),
             )
             yield Harness(db, receiver.config, simulator, receiver)
     finally:
@@ -228,7 +228,7 @@ def test_a_manual_response_at_the_provider_is_reported_then_the_answer_follows(h
 
 
 def test_a_timed_out_query_is_retried_with_the_same_key_and_processed_once(harness):
-    harness.control("/control/faults", {"timeout_next": 1, "timeout_seconds": 2.0})
+    harness.control("/control/faults", {"timeout_next": 1, "timeout_seconds": 3.0})
     sent = query(harness)
     assert sent.status in (RequestStatus.ACCEPTED, RequestStatus.ANSWERED)
     assert sent.attempts == 2
