@@ -66,7 +66,6 @@ class Receiver:
 
     db: Database
     config: IntermediaryConfig | None = None
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     receipts: list[Receipt] = field(default_factory=list)
 
     def app(self) -> Flask:
@@ -76,7 +75,7 @@ class Receiver:
         def callback() -> Response:
             assert self.config is not None
             with self.db.transaction() as session:
-                receipt = receive(session, request.headers, request.get_data(), self.config, self.clock())
+                receipt = receive(session, request.headers, request.get_data(), self.config, datetime.now(UTC))
             self.receipts.append(receipt)
             return Response(receipt.body, status=receipt.http_status, mimetype="application/json")
 
