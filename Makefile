@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+SIM_PORT ?= 5100
 
 .PHONY: run test lint clean
 
@@ -28,7 +29,12 @@ run: $(VENV)/.installed
 	@echo "  デモ職員: madoguchi1（窓口）, kantoku1（監督者）, shinsa1（審査担当）,"
 	@echo "            gyomu1（業務管理者）, kansa1（監査担当）, kanri1（システム管理者）"
 	@echo "  パスワード: sesshu-demo-2026（デモ専用）"
+	@echo "  中間サーバ シミュレータ: http://$(HOST):$(SIM_PORT)/（アプリと一緒に終了します）"
 	@echo ""
+	@export SESSHU_INTERMEDIARY_URL=http://$(HOST):$(SIM_PORT) \
+	        SESSHU_INTERMEDIARY_CALLBACK_URL=http://$(HOST):$(PORT)/intermediary/callback; \
+	$(FLASK) intermediary simulate --host $(HOST) --port $(SIM_PORT) & sim=$$!; \
+	trap 'kill $$sim 2>/dev/null; wait $$sim 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev

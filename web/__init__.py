@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 
 from flask import Flask
 
+from handlers.intermediary.config import IntermediaryConfigError, load_intermediary_config
 from models.db import Database
 from web.config import ConfigError, Settings, load_settings
 
@@ -31,6 +33,15 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # Japanese stays readable in JSON responses
     app.extensions["sesshu_db"] = Database(settings.database_url)
+    try:
+        app.extensions["sesshu_intermediary"] = load_intermediary_config(
+            os.environ if environ is None else environ,
+            settings.instance_path,
+            municipality_code=settings.municipality_code,
+            production=settings.is_production,
+        )
+    except IntermediaryConfigError as exc:
+        raise ConfigError(str(exc)) from exc
 
     from web import cli, errors, health, home
 
