@@ -3,6 +3,7 @@
 from models.access_log import AccessLog
 from models.base import Base
 from models.case import Case, CaseCounter, CaseStatus, Procedure
+from models.certificate import Certificate, CertificateDose, CertificateKind
 from models.process import InstanceStatus, ProcessDefinition, ProcessInstance
 from models.resident import Resident, ResidentStatus, Sex
 from models.staff import Department, Role, Staff, StaffRole
@@ -15,6 +16,9 @@ __all__ = [
     "Case",
     "CaseCounter",
     "CaseStatus",
+    "Certificate",
+    "CertificateDose",
+    "CertificateKind",
     "Department",
     "HumanTask",
     "HumanTaskState",

@@ -8,6 +8,8 @@ from importlib.metadata import PackageNotFoundError, version
 from flask import Flask
 
 from models.db import Database
+from web.certificate_settings import load_certificate_settings
+from web.certificates_public import bp as certificates_public_bp
 from web.config import ConfigError, Settings, load_settings
 
 __all__ = ["ConfigError", "create_app"]
@@ -31,11 +33,13 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # Japanese stays readable in JSON responses
     app.extensions["sesshu_db"] = Database(settings.database_url)
+    app.config["SESSHU_CERTIFICATE"] = load_certificate_settings(environ, settings)
 
     from web import cli, errors, health, home
 
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(certificates_public_bp)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)
