@@ -157,16 +157,15 @@ def test_a_name_outside_the_font_prints_its_substitute_and_the_substitution_is_r
 
 
 def test_no_eligible_dose_is_refused_and_nothing_is_written(db, config):
-    with pytest.raises(CertificateError, match="証明できる接種記録がありません"):
-        with db.transaction() as session:
-            staff = make_staff(session)
-            resident = make_resident(session, 6)
-            add_dose(session, resident, 1, date(2024, 10, 15),
-                     category=VaccinationCategory.ROUTINE_B)
-            issue_certificate(
-                session, config, resident=resident, kind=CertificateKind.DOMESTIC,
-                issued_by=staff, application_date=APPLIED,
-            )
+    refused = pytest.raises(CertificateError, match="証明できる接種記録がありません")
+    with refused, db.transaction() as session:
+        staff = make_staff(session)
+        resident = make_resident(session, 6)
+        add_dose(session, resident, 1, date(2024, 10, 15), category=VaccinationCategory.ROUTINE_B)
+        issue_certificate(
+            session, config, resident=resident, kind=CertificateKind.DOMESTIC,
+            issued_by=staff, application_date=APPLIED,
+        )
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Certificate)) == 0
 
