@@ -215,15 +215,6 @@ def certificate_document(
     certificate: Certificate, config: CertificateConfig
 ) -> CertificateDocument:
     """What the stored certificate shows, independent of later changes to the register."""
-    passport = None
-    if certificate.is_overseas:
-        passport = Passport(
-            number=certificate.passport_no or "",
-            family_name=certificate.passport_family_name or "",
-            given_name=certificate.passport_given_name or "",
-            nationality=certificate.nationality or "",
-            expires_on=certificate.passport_expires_on or certificate.birth_date,
-        )
     doses = []
     for dose in certificate.doses:
         product = lookup_product(dose.product)
@@ -250,7 +241,29 @@ def certificate_document(
         issuer_name_en=config.issuer_name_en,
         issued_on=certificate.issued_at.astimezone(JST).date(),
         shc_jws=certificate.shc_jws,
-        passport=passport,
+        passport=stored_passport(certificate),
+    )
+
+
+def stored_passport(certificate: Certificate) -> Passport | None:
+    """The passport data an overseas certificate was issued with (None for domestic)."""
+    if not certificate.is_overseas:
+        return None
+    if not (
+        certificate.passport_no
+        and certificate.passport_family_name
+        and certificate.nationality
+        and certificate.passport_expires_on
+    ):
+        raise CertificateError(
+            f"証明書ID {certificate.certificate_no} の旅券情報が欠けているため印刷できません。"
+        )
+    return Passport(
+        number=certificate.passport_no,
+        family_name=certificate.passport_family_name,
+        given_name=certificate.passport_given_name or "",
+        nationality=certificate.nationality,
+        expires_on=certificate.passport_expires_on,
     )
 
 
