@@ -56,6 +56,8 @@ class Certificate(Base):
     latest_five_only: Mapped[bool] = mapped_column(Boolean, default=False)
     # The signed SMART Health Card (compact JWS) printed as the QR code.
     shc_jws: Mapped[str] = mapped_column(Text)
+    # 海外用 only: the signed ICAO VDS-NC seal (JSON) printed as the second QR code.
+    vds_nc: Mapped[str | None] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     # 再交付: the certificate this one replaces; the old one stays, superseded.

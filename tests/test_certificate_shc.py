@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from handlers.certificate.eligibility import validate_passport
 from handlers.certificate.issuance import certificate_shc, issue_certificate
 from handlers.certificate.shc import KEY_FILE_NAME, MAX_QR_VERSION, qr_code
+from handlers.certificate.vds_nc import SIGNER_FILE_NAME
 from models import CertificateKind
 from tests.certificate_factories import (
     COVID_DOSES,
@@ -211,6 +212,7 @@ def test_the_issuer_key_is_created_once_private_to_the_owner_and_kept_across_res
     first = create_app(env).test_client().get("/.well-known/jwks.json").get_json()
     key_file = instance / KEY_FILE_NAME
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE((instance / SIGNER_FILE_NAME).stat().st_mode) == 0o600
     assert "d" in json.loads(key_file.read_text())  # the private key stays in the file only
     second = create_app(env).test_client().get("/.well-known/jwks.json").get_json()
     assert first == second

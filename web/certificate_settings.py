@@ -6,8 +6,9 @@ SESSHU_SHC_ISSUER   SMART Health Card issuer URL (`iss`), without a trailing sla
 SESSHU_CERTIFICATE_ISSUER_NAME      発行自治体 as printed (default 石川県金沢市)
 SESSHU_CERTIFICATE_ISSUER_NAME_EN   the same in English (default Kanazawa City, Ishikawa, Japan)
 
-The issuer's signing key is `instance/shc_issuer_key.json`, created on first use. Every
-host that issues certificates must hold the same file.
+The signing keys are `instance/shc_issuer_key.json` (SMART Health Card) and
+`instance/vdsnc_signer.pem` (ICAO VDS-NC key and certificate), created on first use.
+Every host that issues certificates must hold the same files.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from flask import current_app
 from handlers.certificate.errors import CertificateError
 from handlers.certificate.issuance import CertificateConfig
 from handlers.certificate.shc import issuer_for, validate_issuer_url
+from handlers.certificate.vds_nc import signer_for
 from web.config import ConfigError, Settings
 
 DEVELOPMENT_ISSUER = "http://127.0.0.1:5000"
@@ -67,6 +69,7 @@ def certificate_config() -> CertificateConfig:
             issuer_name=certificate.issuer_name,
             issuer_name_en=certificate.issuer_name_en,
             shc=issuer_for(settings.instance_path, certificate.shc_issuer),
+            vds_nc=signer_for(settings.instance_path, certificate.issuer_name_en),
         )
         current_app.extensions["sesshu_certificate"] = config
     return config

@@ -32,6 +32,7 @@ from handlers.certificate.glyphs import printable_text
 from handlers.certificate.pdf import CertificateDocument, PrintedDose, render_pdf
 from handlers.certificate.shc import CardDose, CardHolder, ShcIssuer, numeric_shc
 from handlers.certificate.vaccines import lookup_product
+from handlers.certificate.vds_nc import SealDose, VdsNcSigner
 from models.certificate import Certificate, CertificateDose, CertificateKind
 from models.resident import Resident
 from models.staff import Staff
@@ -50,6 +51,7 @@ class CertificateConfig:
     issuer_name: str  # 発行自治体, e.g. 石川県金沢市
     issuer_name_en: str
     shc: ShcIssuer
+    vds_nc: VdsNcSigner  # ICAO seal of the overseas version
 
 
 def resident_doses(session: Session, resident: Resident) -> list[VaccinationRecord]:
@@ -124,8 +126,18 @@ def issue_certificate(
     card_doses = [CardDose(r.vaccinated_on, r.product, r.lot_no) for r in chosen]
     jws_text = config.shc.issue(holder, card_doses, issued_at)
 
+    certificate_no = _new_certificate_no(session)
+    seal = None
+    if passport is not None:
+        seal = config.vds_nc.seal(
+            uvci=certificate_no,
+            roman_name=passport.roman_name,
+            birth_date=resident.birth_date,
+            passport_no=passport.number,
+            doses=[SealDose(r.dose_number, r.vaccinated_on, r.product, r.lot_no) for r in chosen],
+        )
     certificate = Certificate(
-        certificate_no=_new_certificate_no(session),
+        certificate_no=certificate_no,
         case_id=case_id,
         resident_id=resident.id,
         kind=kind.value,
@@ -135,6 +147,7 @@ def issue_certificate(
         glyph_substitutions="、".join(dict.fromkeys(substitutions)) or None,
         latest_five_only=latest_five_only,
         shc_jws=jws_text,
+        vds_nc=seal,
         issued_at=issued_at,
         issued_by_id=issued_by.id,
         supersedes_id=supersedes.id if supersedes is not None else None,
@@ -242,6 +255,7 @@ def certificate_document(
         issued_on=certificate.issued_at.astimezone(JST).date(),
         shc_jws=certificate.shc_jws,
         passport=stored_passport(certificate),
+        vds_nc=certificate.vds_nc,
     )
 
 

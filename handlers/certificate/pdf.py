@@ -3,7 +3,8 @@
 Fonts are reportlab's built-in Japanese CID fonts (HeiseiMin-W3, HeiseiKakuGo-W5):
 nothing is embedded or downloaded, and every string passes through
 `glyphs.printable_text` first so a 外字 prints as its 代用漢字 (or 〓) instead of failing.
-The SMART Health Card QR code is drawn as vector rectangles. The document model has no
+The SMART Health Card QR code (and, on the overseas version, the ICAO VDS-NC seal)
+is drawn as vector rectangles. The document model has no
 field for the 個人番号, so it cannot be printed.
 """
 
@@ -27,17 +28,25 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from handlers.certificate.eligibility import Passport
 from handlers.certificate.glyphs import printable_text
 from handlers.certificate.shc import qr_code
+from handlers.certificate.vds_nc import qr_code as vds_nc_qr_code
 from models.wareki import format_wareki
 
 MINCHO = "HeiseiMin-W3"
 GOTHIC = "HeiseiKakuGo-W5"
 QR_SIZE = 42 * mm  # the SHC spec aims at codes usable at 40 mm × 40 mm
+VDS_QR_SIZE = 46 * mm  # the seal is larger (about version 30)
+LABEL_WIDTH = 62 * mm
 QR_QUIET_ZONE = 4  # modules
 
 QR_CAPTION = (
     "SMART Health Card\n"
     "上記の接種記録を発行者の電子署名付きで記録した二次元コードです。\n"
     "The vaccination record above, signed by the issuer."
+)
+VDS_CAPTION = (
+    "ICAO VDS-NC\n"
+    "旅券情報と接種記録を記録した国際標準の二次元コードです。\n"
+    "Visible Digital Seal: passport data and vaccination record, signed."
 )
 
 _fonts_registered = False
@@ -70,6 +79,7 @@ class CertificateDocument:
     issued_on: date  # 発行日 (Japan time)
     shc_jws: str
     passport: Passport | None = None
+    vds_nc: str | None = None  # overseas only: the signed ICAO seal
 
 
 def render_pdf(document: CertificateDocument) -> bytes:
@@ -118,6 +128,7 @@ TINY = _style("tiny", GOTHIC, 6.5)
 SMALL_RIGHT = _style("small_right", MINCHO, 8, alignment=TA_RIGHT)
 HEAD = _style("head", GOTHIC, 8, alignment=TA_CENTER)
 CELL = _style("cell", MINCHO, 9)
+CELL_SMALL = _style("cell_small", MINCHO, 7.5)
 TITLE = _style("title", MINCHO, 20, alignment=TA_CENTER)
 SUBTITLE = _style("subtitle", GOTHIC, 12, alignment=TA_CENTER)
 SECTION = _style("section", GOTHIC, 10, textColor=colors.white)
@@ -143,24 +154,20 @@ def _story(doc: CertificateDocument) -> list[Flowable]:
                 [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]
             ),
         ),
-        Spacer(1, 4 * mm),
+        Spacer(1, 2 * mm),
         _p("新型コロナワクチン接種証明書", TITLE),
         Spacer(1, 2 * mm),
         _p("Vaccination Certificate of COVID-19", SUBTITLE),
-        Spacer(1, 6 * mm),
+        Spacer(1, 5 * mm),
         _section("接種者 / Vaccinated person", width),
-        _grid(_person_rows(doc), [52 * mm, width - 52 * mm]),
-        Spacer(1, 6 * mm),
+        _grid(_person_rows(doc), [LABEL_WIDTH, width - LABEL_WIDTH]),
+        Spacer(1, 4 * mm),
         _section("接種記録 / Vaccination record", width),
         _dose_table(doc, width),
     ]
     if doc.latest_five_note:
         story += [Spacer(1, 1.5 * mm), _p(doc.latest_five_note, SMALL)]
-    left_width = width - QR_SIZE - 8 * mm
-    issuer_block = [
-        _section("証明書発行者 / Certificate issuer", left_width),
-        _grid(_issuer_rows(doc), [44 * mm, left_width - 44 * mm]),
-        Spacer(1, 4 * mm),
+    statement = [
         _p("上記のとおり新型コロナワクチンの接種を受けたことを証明します。", VALUE),
         _p(
             "This is to certify that the person named above has received "
@@ -168,12 +175,45 @@ def _story(doc: CertificateDocument) -> list[Flowable]:
             SMALL,
         ),
     ]
-    qr_block = [ShcQrCode(doc.shc_jws), Spacer(1, 1 * mm), _p(QR_CAPTION, TINY)]
+    shc_block = [
+        QrCode(qr_code(doc.shc_jws).matrix, QR_SIZE),
+        Spacer(1, 1 * mm),
+        _p(QR_CAPTION, TINY),
+    ]
+    if doc.vds_nc is None:  # domestic: the issuer on the left, the SHC on the right
+        left_width = width - QR_SIZE - 8 * mm
+        issuer_block = [
+            _section("証明書発行者 / Certificate issuer", left_width),
+            _grid(_issuer_rows(doc), [LABEL_WIDTH, left_width - LABEL_WIDTH]),
+            Spacer(1, 4 * mm),
+            *statement,
+        ]
+        bottom = [[issuer_block, shc_block]]
+        widths = [left_width + 4 * mm, QR_SIZE + 4 * mm]
+    else:  # overseas: the issuer across the page, then both codes side by side
+        story += [
+            Spacer(1, 4 * mm),
+            _section("証明書発行者 / Certificate issuer", width),
+            _grid(_issuer_rows(doc), [LABEL_WIDTH, width - LABEL_WIDTH]),
+            Spacer(1, 3 * mm),
+            *statement,
+        ]
+        seal = vds_nc_qr_code(doc.vds_nc)
+        caption_width = (width - QR_SIZE - VDS_QR_SIZE - 8 * mm) / 2
+        bottom = [
+            [
+                QrCode(qr_code(doc.shc_jws).matrix, QR_SIZE),
+                _p(QR_CAPTION, TINY),
+                QrCode(seal.matrix, VDS_QR_SIZE),
+                _p(VDS_CAPTION, TINY),
+            ]
+        ]
+        widths = [QR_SIZE + 4 * mm, caption_width, VDS_QR_SIZE + 4 * mm, caption_width]
     story += [
-        Spacer(1, 6 * mm),
+        Spacer(1, 4 * mm),
         Table(
-            [[issuer_block, qr_block]],
-            colWidths=[left_width + 4 * mm, QR_SIZE + 4 * mm],
+            bottom,
+            colWidths=widths,
             style=TableStyle(
                 [
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -218,11 +258,11 @@ def _person_rows(doc: CertificateDocument) -> list[tuple[str, str]]:
     name = f"{doc.family_name}\u3000{doc.given_name}".strip()
     if doc.overseas and doc.passport is not None:
         name = f"{name}\n{doc.passport.roman_name}"
-    rows = [("氏名\nName", name), ("生年月日\nDate of birth", _date(doc, doc.birth_date))]
+    rows = [("氏名 / Name", name), ("生年月日 / Date of birth", _date(doc, doc.birth_date))]
     if doc.overseas and doc.passport is not None:
         rows += [
-            ("旅券番号\nPassport No.", doc.passport.number),
-            ("国籍・地域\nNationality/Region", doc.passport.nationality),
+            ("旅券番号 / Passport No.", doc.passport.number),
+            ("国籍・地域 / Nationality/Region", doc.passport.nationality),
         ]
     return rows
 
@@ -234,10 +274,11 @@ def _dose_table(doc: CertificateDocument, width: float) -> Table:
         "ワクチン名／メーカー\nVaccine / Manufacturer",
         "Lot.No\nLot number",
     ]
-    widths = [16 * mm, 34 * mm, 0.0, 28 * mm]
-    if doc.overseas:
+    if doc.overseas:  # ISO dates are short; the vaccine gets the room for its English name
         header.append("接種国\nCountry")
-        widths.append(22 * mm)
+        widths, cell = [12 * mm, 24 * mm, 0.0, 22 * mm, 15 * mm], CELL_SMALL
+    else:
+        widths, cell = [16 * mm, 34 * mm, 0.0, 28 * mm], CELL
     widths[2] = width - sum(widths)
     rows: list[list] = [[_p(h, HEAD) for h in header]]
     for dose in doc.doses:
@@ -247,7 +288,7 @@ def _dose_table(doc: CertificateDocument, width: float) -> Table:
         row = [str(dose.dose_number), _date(doc, dose.vaccinated_on), vaccine, dose.lot_no]
         if doc.overseas:
             row.append("日本\nJPN")
-        rows.append([_p(cell, CELL) for cell in row])
+        rows.append([_p(text, cell) for text in row])
     return Table(
         rows,
         colWidths=widths,
@@ -263,24 +304,24 @@ def _dose_table(doc: CertificateDocument, width: float) -> Table:
 
 
 def _issuer_rows(doc: CertificateDocument) -> list[tuple[str, str]]:
-    issuer = f"{doc.issuer_name}\n{doc.issuer_name_en}" if doc.overseas else doc.issuer_name
+    issuer = f"{doc.issuer_name} / {doc.issuer_name_en}" if doc.overseas else doc.issuer_name
     rows = []
     if doc.overseas:
-        rows.append(("証明書発行国\nIssuing country", "日本国\nJapan"))
+        rows.append(("証明書発行国 / Issuing country", "日本国 / Japan"))
     rows += [
-        ("発行自治体\nIssuing municipality", issuer),
-        ("発行日\nDate of issue", _date(doc, doc.issued_on)),
-        ("証明書ID\nCertificate ID", doc.certificate_no),
+        ("発行自治体 / Issuing municipality", issuer),
+        ("発行日 / Date of issue", _date(doc, doc.issued_on)),
+        ("証明書ID / Certificate ID", doc.certificate_no),
     ]
     return rows
 
 
-class ShcQrCode(Flowable):
-    """The SHC QR code as vector squares (runs of dark modules per row), with its quiet zone."""
+class QrCode(Flowable):
+    """A QR code as vector squares (runs of dark modules per row), with its quiet zone."""
 
-    def __init__(self, jws_text: str, size: float = QR_SIZE) -> None:
+    def __init__(self, matrix: tuple[bytearray, ...], size: float) -> None:
         super().__init__()
-        self.matrix = qr_code(jws_text).matrix
+        self.matrix = matrix
         self.size = size
         self.width = self.height = size
 

@@ -18,9 +18,6 @@ occurrenceDateTime/lotNumber/performer `MHLW_Gov_of_JAPAN`.
 from __future__ import annotations
 
 import json
-import os
-import stat
-import tempfile
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,6 +29,7 @@ from jwcrypto import jwk, jws
 from segno import consts
 
 from handlers.certificate.errors import CertificateError
+from handlers.certificate.keyfiles import read_or_create_private_file
 from handlers.certificate.vaccines import CVX_SYSTEM, lookup_product
 
 HEALTH_CARD_TYPE = "https://smarthealth.cards#health-card"
@@ -151,28 +149,12 @@ class ShcIssuer:
 
 
 def load_or_create_key(path: Path) -> jwk.JWK:
-    """Read the issuer's private key, creating it (mode 0600) if the file does not exist.
-
-    A new key is written to a private temporary file and linked into place, so a
-    concurrent reader never sees a half-written file and two workers never both win.
-    """
-    if not path.exists():
-        key = jwk.JWK.generate(kty="EC", crv="P-256")
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".shc_key_")  # mode 0600
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(key.export_private())
-            os.link(temporary, path)
-        except FileExistsError:  # another worker created it a moment ago: use theirs
-            pass
-        finally:
-            os.unlink(temporary)
-    if stat.S_IMODE(path.stat().st_mode) & 0o077:
-        raise ShcError(
-            f"署名鍵ファイル {path} が所有者以外にも読める設定です。chmod 600 で権限を絞ってください。"
-        )
+    """Read the issuer's P-256 private key, creating it (mode 0600) on first use."""
+    content = read_or_create_private_file(
+        path, lambda: jwk.JWK.generate(kty="EC", crv="P-256").export_private().encode()
+    )
     try:
-        key = jwk.JWK.from_json(path.read_text())
+        key = jwk.JWK.from_json(content)
     except (ValueError, TypeError, jwk.InvalidJWKValue) as exc:
         raise ShcError(f"署名鍵ファイル {path} を読み込めません。") from exc
     params = key.export(as_dict=True)

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("passport_expires_on", sa.Date(), nullable=True),
         sa.Column("latest_five_only", sa.Boolean(), nullable=False),
         sa.Column("shc_jws", sa.Text(), nullable=False),
+        sa.Column("vds_nc", sa.Text(), nullable=True),
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("issued_by_id", sa.Integer(), nullable=False),
         sa.Column("supersedes_id", sa.Integer(), nullable=True),
