@@ -2,5 +2,6 @@
 
 Entry points for the certificate process and its screens live in
 `handlers.certificate.issuance`; the pieces it composes are `eligibility`,
-`vaccines` (product → CVX table), `shc` (SMART Health Card), `glyphs` (外字) and `pdf`.
+`vaccines` (product → CVX / ICD-11 table), `shc` (SMART Health Card), `vds_nc` (ICAO
+seal of the overseas version), `keyfiles` (signing keys), `glyphs` (外字) and `pdf`.
 """

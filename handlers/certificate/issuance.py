@@ -92,6 +92,7 @@ def issue_certificate(
     that is not eligible is refused with its reason. More than 5 doses: the latest 5 are
     listed with the fixed note. A 海外用 certificate needs a validated, unexpired passport.
     """
+    kind = CertificateKind(kind)
     issued_at = issued_at or datetime.now(UTC)
     eligibility = check_eligibility(session, config, resident)
     if reason := eligibility.rejection_reason:
@@ -144,7 +145,7 @@ def issue_certificate(
         family_name=resident.family_name,
         given_name=resident.given_name,
         birth_date=resident.birth_date,
-        glyph_substitutions="、".join(dict.fromkeys(substitutions)) or None,
+        glyph_substitutions="、".join(dict.fromkeys(substitutions))[:200] or None,
         latest_five_only=latest_five_only,
         shc_jws=jws_text,
         vds_nc=seal,

@@ -175,11 +175,7 @@ def _story(doc: CertificateDocument) -> list[Flowable]:
             SMALL,
         ),
     ]
-    shc_block = [
-        QrCode(qr_code(doc.shc_jws).matrix, QR_SIZE),
-        Spacer(1, 1 * mm),
-        _p(QR_CAPTION, TINY),
-    ]
+    shc_qr = QrCode(qr_code(doc.shc_jws).matrix, QR_SIZE)
     if doc.vds_nc is None:  # domestic: the issuer on the left, the SHC on the right
         left_width = width - QR_SIZE - 8 * mm
         issuer_block = [
@@ -188,7 +184,7 @@ def _story(doc: CertificateDocument) -> list[Flowable]:
             Spacer(1, 4 * mm),
             *statement,
         ]
-        bottom = [[issuer_block, shc_block]]
+        bottom = [[issuer_block, [shc_qr, Spacer(1, 1 * mm), _p(QR_CAPTION, TINY)]]]
         widths = [left_width + 4 * mm, QR_SIZE + 4 * mm]
     else:  # overseas: the issuer across the page, then both codes side by side
         story += [
@@ -202,7 +198,7 @@ def _story(doc: CertificateDocument) -> list[Flowable]:
         caption_width = (width - QR_SIZE - VDS_QR_SIZE - 8 * mm) / 2
         bottom = [
             [
-                QrCode(qr_code(doc.shc_jws).matrix, QR_SIZE),
+                shc_qr,
                 _p(QR_CAPTION, TINY),
                 QrCode(seal.matrix, VDS_QR_SIZE),
                 _p(VDS_CAPTION, TINY),
