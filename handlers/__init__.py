@@ -1,0 +1,1 @@
+"""Domain actions (plain functions over models) that BPMN service tasks and screens call."""

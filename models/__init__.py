@@ -3,6 +3,7 @@
 from models.access_log import AccessLog
 from models.base import Base
 from models.case import Case, CaseCounter, CaseStatus, Procedure
+from models.certificate import Certificate, CertificateDose, CertificateKind
 from models.incoming_query import IncomingQuery, IncomingQueryStatus
 from models.intermediary_nonce import IntermediaryNonce
 from models.intermediary_request import IntermediaryRequest, RequestKind, RequestStatus
@@ -20,6 +21,9 @@ __all__ = [
     "Case",
     "CaseCounter",
     "CaseStatus",
+    "Certificate",
+    "CertificateDose",
+    "CertificateKind",
     "Department",
     "HumanTask",
     "HumanTaskState",

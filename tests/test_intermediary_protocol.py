@@ -141,6 +141,7 @@ def test_the_simulator_refuses_to_start_in_production(tmp_path):
             "SESSHU_ENV": "production",
             "SECRET_KEY": "production-key",
             "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "SESSHU_SHC_ISSUER": "https://sesshu.city.example/shc",
         }
     )
     result = app.test_cli_runner().invoke(args=["intermediary", "simulate"])

@@ -10,6 +10,8 @@ from flask import Flask
 
 from handlers.intermediary.config import IntermediaryConfigError, load_intermediary_config
 from models.db import Database
+from web.certificate_settings import load_certificate_settings
+from web.certificates_public import bp as certificates_public_bp
 from web.config import ConfigError, Settings, load_settings
 
 __all__ = ["ConfigError", "create_app"]
@@ -42,11 +44,13 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         )
     except IntermediaryConfigError as exc:
         raise ConfigError(str(exc)) from exc
+    app.config["SESSHU_CERTIFICATE"] = load_certificate_settings(environ, settings)
 
     from web import cli, errors, health, home
 
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(certificates_public_bp)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)
