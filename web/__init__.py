@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 from flask import Flask
 
 from models.db import Database
+from web.auth.settings import load_security_settings
 from web.config import ConfigError, Settings, load_settings
 
 __all__ = ["ConfigError", "create_app"]
@@ -28,14 +29,34 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         SESSHU=settings,
         SESSHU_VERSION=app_version(),
+        SESSHU_SECURITY=load_security_settings(environ),
     )
     app.json.ensure_ascii = False  # Japanese stays readable in JSON responses
     app.extensions["sesshu_db"] = Database(settings.database_url)
 
-    from web import cli, errors, health, home
+    from web import (
+        admin,
+        audit,
+        auth,
+        cli,
+        errors,
+        health,
+        home,
+        masking,
+        navigation,
+        security,
+        timefmt,
+    )
 
+    security.init_app(app)
+    auth.init_app(app)
+    masking.init_app(app)
+    navigation.init_app(app)
+    timefmt.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
+    admin.init_app(app)
+    audit.init_app(app)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)
