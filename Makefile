@@ -28,6 +28,8 @@ run: $(VENV)/.installed
 	@echo "  デモ職員: madoguchi1（窓口）, kantoku1（監督者）, shinsa1（審査担当）,"
 	@echo "            gyomu1（業務管理者）, kansa1（監査担当）, kanri1（システム管理者）"
 	@echo "  パスワード: sesshu-demo-2026（デモ専用）"
+	@echo "  確認コード（二要素認証）: 別の端末で $(FLASK) demo otp madoguchi1"
+	@echo "            （ID を替えて実行。開発環境のみ。コードは30秒ごとに変わります）"
 	@echo ""
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
