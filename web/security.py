@@ -22,10 +22,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import Flask, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from models.staff import Role
+from web.auth.current import current_staff, has_pending_login, note_access_denied
 
 F = TypeVar("F", bound=Callable)
 
@@ -103,7 +113,7 @@ def may_reach(app: Flask, endpoint: str, staff_roles: frozenset[Role]) -> bool:
     return access is not None and access.allows(staff_roles)
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
@@ -111,10 +121,6 @@ def _safe_next(target: str | None) -> str | None:
 
 def enforce_access():
     """before_request: apply the endpoint's declaration (default deny)."""
-    from flask import current_app
-
-    from web.auth.current import current_staff, has_pending_login, note_access_denied
-
     endpoint = request.endpoint
     if endpoint is None:  # no route matched: Flask answers 404/405 itself
         return None
@@ -128,7 +134,7 @@ def enforce_access():
     staff = current_staff()
     if staff is None:
         target = request.full_path if request.method == "GET" else None
-        return redirect(url_for("auth.login", next=_safe_next(target)))
+        return redirect(url_for("auth.login", next=safe_next(target)))
     if staff.must_change_password and endpoint not in ("auth.change_password", "auth.logout"):
         return redirect(url_for("auth.change_password"))
     if not access.allows(staff.roles):

@@ -35,7 +35,7 @@ from web.auth.current import (
 from web.auth.forms import ChangePasswordForm, CodeForm, LoginForm
 from web.auth.settings import security_settings
 from web.db import session as db_session
-from web.security import _safe_next, login_only, login_step, public
+from web.security import login_only, login_step, public, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -76,7 +76,7 @@ def login():
     else:
         db.commit()
         cookie_session.clear()
-        start_pending_login(staff, now, _safe_next(request.args.get("next")))
+        start_pending_login(staff, now, safe_next(request.args.get("next")))
         return redirect(url_for("auth.code" if staff.totp_secret else "auth.enrol"))
     db.commit()
     flash(refusal_message(settings), "error")
