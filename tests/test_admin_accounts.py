@@ -142,3 +142,18 @@ def test_review_page_lists_accounts_unused_for_ninety_days(app, make_staff, cloc
     assert ">furui1</a>" in body
     assert ">atarashii1</a>" not in body
     assert ">kanri9</a>" not in body  # just logged in
+
+
+def test_first_admin_is_created_on_the_command_line_only_once(cli, db):
+    args = ["staff", "create-admin", "--login-id", "kanri-shoki", "--name", "初期 管理者",
+            "--department-code", "INFO", "--department-name", "総務局 情報政策課"]
+    weak = cli.invoke(args=args, input="short\nshort\n")
+    assert weak.exit_code != 0 and "12文字以上" in weak.output
+    result = cli.invoke(args=args, input="shoki-kanri-pass-01\nshoki-kanri-pass-01\n")
+    assert result.exit_code == 0, result.output
+    staff = staff_by_login(db, "kanri-shoki")
+    assert staff.roles == {Role.ADMIN} and not staff.must_change_password
+    assert account_events(db, staff.id)[0].reason == "初期管理者の登録"
+    again = cli.invoke(args=[*args[:3], "kanri-2", *args[4:]],
+                       input="shoki-kanri-pass-02\nshoki-kanri-pass-02\n")
+    assert again.exit_code != 0 and "既にいます" in again.output

@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from models.access_log import AccessAction, AccessLog, Actor, record_access
 from models.staff import Role
@@ -89,3 +89,14 @@ def test_login_and_operation_log_is_visible_to_auditors(app, make_staff, clock, 
     assert "ログイン失敗" in body and "ログイン" in body
     body = client.get("/audit/security-log?event=login_failed").get_data(as_text=True)
     assert table_rows(body) == 1
+
+
+def test_integrity_page_reports_a_tampered_row(app, make_staff, clock, db):
+    seed_log(db)
+    client = auditor(app, make_staff, clock)
+    assert "改ざんは見つかりませんでした" in client.get("/audit/integrity").get_data(as_text=True)
+    with db.engine.begin() as connection:
+        first = connection.execute(select(AccessLog.id).order_by(AccessLog.id)).scalars().first()
+        connection.execute(update(AccessLog).where(AccessLog.id == first).values(reason="改ざん"))
+    body = client.get("/audit/integrity").get_data(as_text=True)
+    assert f"ID {first} の行の内容が改ざんされています" in body

@@ -40,6 +40,7 @@ EXPECTED: dict[str, Access] = {
     "audit.access_log": AUDITOR,
     "audit.access_log_csv": AUDITOR,
     "audit.security_log": AUDITOR,
+    "audit.integrity": AUDITOR,
 }
 
 SAMPLE_VALUES = {"filename": "sesshu.css"}

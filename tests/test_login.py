@@ -223,3 +223,26 @@ def test_disabled_account_cannot_log_in(client, make_staff, clock):
     response = submit_password(client, account.login_id)
     assert response.status_code == 401
     assert REFUSAL in response.get_data(as_text=True)
+
+
+def test_after_login_the_person_returns_to_the_page_they_asked_for(client, make_staff, clock):
+    account = make_staff("kansa9", Role.AUDITOR)
+    response = client.get("/audit/access-log?person=0000000101")
+    assert response.status_code == 302
+    login_url = response.headers["Location"]
+    assert login_url.startswith("/login?next=")
+    token = csrf_token(client, login_url)
+    client.post(login_url, data={"login_id": "kansa9", "password": PASSWORD, "csrf_token": token})
+    done = submit_code(client, account.code(clock.now))
+    assert done.headers["Location"] == "/audit/access-log?person=0000000101"
+
+
+def test_login_never_redirects_to_another_site(client, make_staff, clock):
+    account = make_staff("madoguchi9", Role.COUNTER)
+    for target in ("//evil.example/", "https://evil.example/", "/\t/evil.example/", "/\\evil"):
+        clock.advance(seconds=30)
+        token = csrf_token(client, "/login")
+        client.post("/login", query_string={"next": target},
+                    data={"login_id": "madoguchi9", "password": PASSWORD, "csrf_token": token})
+        assert submit_code(client, account.code(clock.now)).headers["Location"] == "/", target
+        log_out(client)

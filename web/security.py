@@ -114,9 +114,16 @@ def may_reach(app: Flask, endpoint: str, staff_roles: frozenset[Role]) -> bool:
 
 
 def safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """`target` if it is a path on this site, else None (no open redirect after login)."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target)  # browsers drop tabs etc.
+    ):
+        return None
+    return target
 
 
 def enforce_access():
@@ -133,7 +140,7 @@ def enforce_access():
         return None if has_pending_login() else redirect(url_for("auth.login"))
     staff = current_staff()
     if staff is None:
-        target = request.full_path if request.method == "GET" else None
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("auth.login", next=safe_next(target)))
     if staff.must_change_password and endpoint not in ("auth.change_password", "auth.logout"):
         return redirect(url_for("auth.change_password"))
@@ -170,6 +177,8 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_NAME="sesshu_session",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
         WTF_CSRF_SSL_STRICT=production,
+        # Without Flask-Babel, this lets forms use WTForms' bundled Japanese messages.
+        WTF_I18N_ENABLED=False,
     )
     # Order matters: access is decided before CSRF is checked.
     app.before_request(enforce_access)

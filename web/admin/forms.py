@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.staff import Role
+from web.forms import JapaneseForm
 
 ROLE_CHOICES = [(role.value, role.label) for role in Role]
 
@@ -22,7 +22,7 @@ def _reason() -> StringField:
         DataRequired("変更の理由を入力してください（例: 4月1日付 人事異動）。"), Length(max=200)])
 
 
-class IssueForm(FlaskForm):
+class IssueForm(JapaneseForm):
     login_id = StringField("職員ID", validators=[DataRequired("職員IDを入力してください。"),
                                                  Length(max=40)])
     full_name = StringField("氏名", validators=[DataRequired("氏名を入力してください。"),
@@ -35,17 +35,17 @@ class IssueForm(FlaskForm):
     reason = _reason()
 
 
-class PermissionsForm(FlaskForm):
+class PermissionsForm(JapaneseForm):
     roles = RoleChecks("役割", choices=ROLE_CHOICES)
     may_view_my_number = BooleanField("個人番号の閲覧権限")
     reason = _reason()
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(JapaneseForm):
     reason = _reason()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(JapaneseForm):
     new_password = PasswordField("仮パスワード", validators=[
         DataRequired("仮パスワードを入力してください。"), Length(max=200)])
     reason = _reason()

@@ -13,3 +13,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     add_nav_entry(app, "アクセスログ", "audit.access_log", order=70)
     add_nav_entry(app, "ログイン・操作ログ", "audit.security_log", order=71)
+    add_nav_entry(app, "ログの改ざん検査", "audit.integrity", order=72)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from models.access_log import AccessAction
 from models.security_event import SecurityEventKind
+from web.forms import JapaneseForm
 
 
-class _SearchForm(FlaskForm):
+class _SearchForm(JapaneseForm):
     class Meta:
         csrf = False
+        locales = JapaneseForm.Meta.locales
 
     date_from = DateField("期間（から）", validators=[Optional()])
     date_to = DateField("期間（まで）", validators=[Optional()])

@@ -24,7 +24,8 @@ from web.db import session as db_session
 
 PENDING_KEY = "auth_pending"
 PENDING_TTL = timedelta(minutes=10)
-# last_seen_at is written at most this often, to keep requests cheap.
+# last_seen_at is written at most this often, to keep requests cheap; idle time is
+# therefore measured to within this interval.
 TOUCH_INTERVAL = timedelta(seconds=30)
 
 END_MESSAGES = {

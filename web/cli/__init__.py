@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from web.cli import audit, db, demo
+    from web.cli import audit, db, demo, staff
 
     app.cli.add_command(db.group)
     app.cli.add_command(demo.group)
     app.cli.add_command(audit.group)
+    app.cli.add_command(staff.group)
