@@ -7,6 +7,7 @@ drift), and only if its step is later than the last accepted one
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -39,8 +40,11 @@ class RecoveryCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-def new_secret() -> str:
-    return pyotp.random_base32()
+def derive_secret(key: str | bytes, material: str) -> str:
+    """A base32 TOTP secret (160 bits) derived from a server key and per-enrolment material."""
+    key_bytes = key.encode() if isinstance(key, str) else key
+    digest = hmac.new(key_bytes, f"totp-enrolment:{material}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode()
 
 
 def provisioning_uri(secret: str, login_id: str) -> str:

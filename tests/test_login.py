@@ -115,7 +115,7 @@ def test_codes_from_outside_the_drift_window_are_refused(client, make_staff, clo
     assert submit_code(client, account.code(clock.now, steps=-1)).headers["Location"] == "/"
 
 
-def test_first_login_enrols_totp_only_after_a_confirmed_code(client, make_staff, clock, db):
+def test_first_login_enrols_totp_only_after_a_confirmed_code(app, client, make_staff, clock, db):
     account = make_staff("shinnin1", Role.COUNTER, enrolled=False)
     response = submit_password(client, account.login_id)
     assert response.headers["Location"].endswith("/login/enrol")
@@ -123,6 +123,9 @@ def test_first_login_enrols_totp_only_after_a_confirmed_code(client, make_staff,
     assert "<svg" in page
     secret = page.split('class="secret">')[1].split("<")[0].replace(" ", "")
     assert staff_row(db, account.id).totp_secret is None
+    cookie = client.get_cookie("sesshu_session").value
+    session_data = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert secret not in str(session_data)  # the secret is not carried in the cookie either
     assert client.get("/").status_code == 302  # not logged in while enrolling
 
     wrong = submit_code(client, pyotp.TOTP(secret).at(clock.now, counter_offset=5),

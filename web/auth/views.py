@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+
 import segno
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask_login import login_user, logout_user
 from markupsafe import Markup
@@ -39,7 +41,19 @@ from web.security import login_only, login_step, public, safe_next
 
 bp = Blueprint("auth", __name__)
 
-ENROL_KEY = "enrol_secret"
+ENROL_KEY = "enrol_nonce"
+
+
+def _enrolment_secret(staff: Staff) -> str:
+    """The candidate TOTP secret of this enrolment, stored nowhere until confirmed.
+
+    The cookie holds only a random nonce; the secret is derived from it with the
+    server's key, so neither the cookie nor the key alone reveals it.
+    """
+    nonce = cookie_session.get(ENROL_KEY)
+    if not nonce:
+        nonce = cookie_session[ENROL_KEY] = secrets.token_urlsafe(16)
+    return totp.derive_secret(current_app.secret_key, f"{staff.id}:{nonce}")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -163,9 +177,7 @@ def enrol():
         return redirect(url_for("auth.login"))
     if staff.totp_secret:
         return redirect(url_for("auth.code"))
-    secret = cookie_session.get(ENROL_KEY)
-    if not secret:
-        secret = cookie_session[ENROL_KEY] = totp.new_secret()
+    secret = _enrolment_secret(staff)
     form = CodeForm()
     if form.validate_on_submit():
         db = db_session()
