@@ -119,13 +119,23 @@ def _rows(session: Session, spec: ChainSpec, start_id: int | None) -> Iterator[A
         session.expunge(row)
 
 
+def _head(session: Session, name: str) -> Any:
+    head = ChainHead.__table__
+    return session.execute(select(head).where(head.c.name == name)).first()
+
+
 def verify(session: Session, spec: ChainSpec) -> tuple[int, ChainBreak | None]:
-    """Walk the chain from its anchor; return rows checked and the first break, if any."""
-    head = session.get(ChainHead, spec.name)
+    """Walk the chain from its anchor; return rows checked and the first break, if any.
+
+    Rows appended while the walk runs are fine; rows the head never recorded (added
+    behind the application's back) and rows missing at the end are breaks.
+    """
+    head = _head(session, spec.name)
     expected_prev = head.anchor_prev_hash if head else GENESIS_HASH
     start_id = head.anchor_id if head else None
     checked = 0
-    last_id: int | None = None
+    walked: list[int] = []
+    seen_recorded_end = head is None or head.last_id is None
     for row in _rows(session, spec, start_id):
         if row.prev_hash != expected_prev:
             return checked, ChainBreak(
@@ -133,17 +143,23 @@ def verify(session: Session, spec: ChainSpec) -> tuple[int, ChainBreak | None]:
             )
         if _row_hash(spec, row) != row.row_hash:
             return checked, ChainBreak(row.id, f"ID {row.id} の行の内容が改ざんされています。")
+        if head is not None and row.id == head.last_id and row.row_hash == head.last_hash:
+            seen_recorded_end = True
         expected_prev = row.row_hash
-        last_id = row.id
+        walked.append(row.id)
         checked += 1
-    if head is not None and head.last_id is not None and (
-        last_id != head.last_id or expected_prev != head.last_hash
-    ):
+    if head is None:
+        return checked, (ChainBreak(walked[0], "チェーンの管理情報がありません。") if walked else None)
+    if not seen_recorded_end:
         return checked, ChainBreak(
             head.last_id, f"ID {head.last_id} までの行があるはずですが、末尾の行が削除されています。"
         )
-    if head is None and checked:
-        return checked, ChainBreak(None, "チェーンの先頭情報がありません。")
+    latest = _head(session, spec.name)  # appends may have moved the head meanwhile
+    unrecorded = [i for i in walked if latest.last_id is None or i > latest.last_id]
+    if unrecorded:
+        return checked, ChainBreak(
+            unrecorded[0], f"ID {unrecorded[0]} の行はアプリケーションを通さずに追加されています。"
+        )
     return checked, None
 
 

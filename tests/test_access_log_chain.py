@@ -162,3 +162,29 @@ def test_concurrent_appends_never_fork_the_chain(db):
         prev = session.scalars(select(AccessLog.prev_hash)).all()
     assert len(set(prev)) == len(prev)  # no two rows link to the same predecessor
 
+
+
+def test_a_row_added_behind_the_applications_back_is_found(db):
+    ids = write_rows(db, 3)
+    with db.Session() as session:
+        last = session.get(AccessLog, ids[-1])
+        forged = AccessLog(at=last.at, staff_name="偽装", action="view", atena_no="0000000999",
+                           prev_hash=last.row_hash)
+        forged.row_hash = hash_chain.compute_hash(
+            [getattr(forged, f) for f in ACCESS_LOG_CHAIN.fields], forged.prev_hash)
+        session.add(forged)
+        session.commit()
+        forged_id = forged.id
+    assert verify(db)[1].row_id == forged_id
+
+
+def test_rows_appended_during_verification_are_not_a_break(db, monkeypatch):
+    write_rows(db, 3)
+    walk = hash_chain._rows
+
+    def walk_while_another_terminal_appends(session, spec, start_id):
+        write_rows(db, 2)  # lands after verify read the head, before it reads the rows
+        yield from walk(session, spec, start_id)
+
+    monkeypatch.setattr(hash_chain, "_rows", walk_while_another_terminal_appends)
+    assert verify(db) == (5, None)
