@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -93,3 +94,11 @@ def test_demo_otp_prints_the_current_code_in_development_only(app, db, cli, envi
     refused = production.test_cli_runner().invoke(args=["demo", "otp", "madoguchi1"])
     assert refused.exit_code != 0
     assert "開発環境" in refused.output
+
+
+def test_templates_need_nothing_the_content_security_policy_forbids():
+    inline = ("<script", " style=", " onclick=", " onsubmit=", " onload=", "javascript:")
+    for template in (Path(__file__).parents[1] / "web" / "templates").rglob("*.html"):
+        text = template.read_text(encoding="utf-8").lower()
+        for marker in inline:
+            assert marker not in text, f"{template}: {marker.strip()} breaks the CSP"
