@@ -115,3 +115,24 @@ def log_in(client, account: Account, at: datetime):
 def log_out(client):
     token = csrf_token(client, "/")
     return client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def staff_client(app, make_staff) -> Callable[..., tuple]:
+    """A test client logged in (through the real screens) as a new account with `roles`.
+
+        client, account = staff_client(Role.COUNTER, may_view_my_number=True)
+    """
+    created = 0
+
+    def login_as(*roles: Role, may_view_my_number: bool = False) -> tuple:
+        nonlocal created
+        created += 1
+        account = make_staff(f"staff{created}", *roles, may_view_my_number=may_view_my_number)
+        client = app.test_client()
+        now = app.extensions.get("sesshu_clock", lambda: datetime.now(UTC))()
+        response = log_in(client, account, now)
+        assert response.status_code == 302 and response.headers["Location"] == "/"
+        return client, account
+
+    return login_as

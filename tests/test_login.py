@@ -249,3 +249,8 @@ def test_login_never_redirects_to_another_site(client, make_staff, clock):
                     data={"login_id": "madoguchi9", "password": PASSWORD, "csrf_token": token})
         assert submit_code(client, account.code(clock.now)).headers["Location"] == "/", target
         log_out(client)
+
+
+def test_login_works_on_the_system_clock(staff_client):
+    client, account = staff_client(Role.COUNTER)
+    assert f"試験 {account.login_id}" in client.get("/").get_data(as_text=True)
