@@ -111,7 +111,10 @@ def record_access(
     detail: str | None = None,
     now: datetime | None = None,
 ) -> AccessLog:
-    """Append one access-log row in the caller's transaction (it is kept only if that commits)."""
+    """Append one access-log row in the caller's transaction (it is kept only if that commits).
+
+    Call it after the transaction's other writes: it holds the chain's head lock until commit.
+    """
     row = AccessLog(
         staff_id=actor.staff_id,
         staff_name=actor.staff_name,

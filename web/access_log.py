@@ -7,7 +7,9 @@ Every view, search, update, print and export of a resident's data calls
     session().commit()
 
 The row takes 職員, 部署 and 端末 (IP + user agent) from the request. Name the
-person by 宛名番号 only — never a 個人番号.
+person by 宛名番号 only — never a 個人番号. Call it after the transaction's other
+writes: the append locks the log's head row until commit, so taking it last keeps
+lock waits short and lock order the same everywhere.
 """
 
 from __future__ import annotations
