@@ -40,6 +40,25 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
+def create_department(session: Session, actor: Actor, *, code: str, name: str, reason: str,
+                      now: datetime) -> Department:
+    reason = _require_reason(reason)
+    code = code.strip().upper()
+    name = name.strip()
+    if not re.fullmatch(r"[A-Z0-9_-]{1,20}", code):
+        raise AccountError("部署コードは英大文字・数字・_ - で20文字以内にしてください。")
+    if not name:
+        raise AccountError("部署名を入力してください。")
+    if session.scalar(select(func.count()).select_from(Department).where(Department.code == code)):
+        raise AccountError("この部署コードは既に使われています。")
+    department = Department(code=code, name=name)
+    session.add(department)
+    session.flush()
+    record_event(session, SecurityEventKind.DEPARTMENT_CREATED, actor=actor, reason=reason,
+                 detail=f"{code}: {name}", now=now)
+    return department
+
+
 def issue_account(
     session: Session, actor: Actor, *, login_id: str, full_name: str, department_id: int,
     roles: set[Role], may_view_my_number: bool, initial_password: str, reason: str,

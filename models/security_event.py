@@ -40,6 +40,7 @@ class SecurityEventKind(enum.StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name
     TOTP_RESET = "totp_reset"
     LOG_PURGED = "log_purged"
+    DEPARTMENT_CREATED = "department_created"
 
     @property
     def label(self) -> str:
@@ -67,6 +68,7 @@ EVENT_LABELS: dict[SecurityEventKind, str] = {
     SecurityEventKind.PASSWORD_RESET: "パスワード再設定",
     SecurityEventKind.TOTP_RESET: "二要素認証の再登録指示",
     SecurityEventKind.LOG_PURGED: "保存期間経過ログの削除",
+    SecurityEventKind.DEPARTMENT_CREATED: "部署の登録",
 }
 
 

@@ -157,3 +157,19 @@ def test_first_admin_is_created_on_the_command_line_only_once(cli, db):
     again = cli.invoke(args=[*args[:3], "kanri-2", *args[4:]],
                        input="shoki-kanri-pass-02\nshoki-kanri-pass-02\n")
     assert again.exit_code != 0 and "既にいます" in again.output
+
+
+def test_departments_are_registered_with_a_reason_and_offered_when_issuing(app, make_staff, clock, db):
+    client, admin = admin_client(app, make_staff, clock)
+    response = post(client, "/admin/departments", "/admin/departments",
+                    code="relief", name="保健局 健康被害救済担当", reason="組織改正")
+    assert response.status_code == 302
+    duplicate = post(client, "/admin/departments", "/admin/departments",
+                     code="RELIEF", name="重複", reason="組織改正")
+    assert "既に使われています" in duplicate.get_data(as_text=True)
+    assert "保健局 健康被害救済担当" in client.get("/admin/staff/new").get_data(as_text=True)
+    with db.Session() as session:
+        event = session.scalars(select(SecurityEvent).where(
+            SecurityEvent.event == "department_created")).one()
+    assert event.actor_id == admin.id and event.reason == "組織改正"
+    assert event.detail == "RELIEF: 保健局 健康被害救済担当"

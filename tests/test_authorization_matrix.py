@@ -37,6 +37,7 @@ EXPECTED: dict[str, Access] = {
     "admin.reset_password": ADMIN,
     "admin.reset_totp": ADMIN,
     "admin.review": ADMIN,
+    "admin.departments": ADMIN,
     "audit.access_log": AUDITOR,
     "audit.access_log_csv": AUDITOR,
     "audit.security_log": AUDITOR,

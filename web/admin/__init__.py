@@ -13,3 +13,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     add_nav_entry(app, "職員アカウント管理", "admin.staff_list", order=80)
     add_nav_entry(app, "未使用アカウントの点検", "admin.review", order=81)
+    add_nav_entry(app, "部署", "admin.departments", order=82)

@@ -49,3 +49,11 @@ class ResetPasswordForm(JapaneseForm):
     new_password = PasswordField("仮パスワード", validators=[
         DataRequired("仮パスワードを入力してください。"), Length(max=200)])
     reason = _reason()
+
+
+class DepartmentForm(JapaneseForm):
+    code = StringField("部署コード", validators=[DataRequired("部署コードを入力してください。"),
+                                               Length(max=20)])
+    name = StringField("部署名", validators=[DataRequired("部署名を入力してください。"),
+                                            Length(max=100)])
+    reason = _reason()

@@ -10,7 +10,13 @@ from models.credentials import PasswordPolicyError
 from models.security_event import SecurityEvent
 from models.staff import Department, Role, Staff
 from web import clock
-from web.admin.forms import IssueForm, PermissionsForm, ReasonForm, ResetPasswordForm
+from web.admin.forms import (
+    DepartmentForm,
+    IssueForm,
+    PermissionsForm,
+    ReasonForm,
+    ResetPasswordForm,
+)
 from web.auth.current import request_actor
 from web.auth.settings import security_settings
 from web.db import session as db_session
@@ -176,3 +182,25 @@ def review():
     days = security_settings().unused_account_days
     accounts = lifecycle.unused_accounts(db_session(), clock.now(), days)
     return render_template("admin/review.html", accounts=accounts, days=days)
+
+
+@bp.route("/departments", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def departments():
+    form = DepartmentForm()
+    db = db_session()
+    if form.validate_on_submit():
+        try:
+            department = lifecycle.create_department(
+                db, request_actor(), code=form.code.data, name=form.name.data,
+                reason=form.reason.data, now=clock.now(),
+            )
+        except lifecycle.AccountError as exc:
+            db.rollback()
+            flash(str(exc), "error")
+        else:
+            db.commit()
+            flash(f"部署「{department.name}」を登録しました。", "info")
+            return redirect(url_for("admin.departments"))
+    rows = db.scalars(select(Department).order_by(Department.code)).all()
+    return render_template("admin/departments.html", form=form, departments=rows)
