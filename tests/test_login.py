@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pyotp
@@ -256,3 +257,29 @@ def test_login_never_redirects_to_another_site(client, make_staff, clock):
 def test_login_works_on_the_system_clock(staff_client):
     client, account = staff_client(Role.COUNTER)
     assert f"試験 {account.login_id}" in client.get("/").get_data(as_text=True)
+
+
+def test_parallel_guesses_are_each_counted_and_cannot_outrun_the_lockout(app, make_staff, clock, db):
+    account = make_staff("madoguchi9", Role.COUNTER)
+    clients = [app.test_client() for _ in range(8)]
+    tokens = [csrf_token(c, "/login") for c in clients]
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def guess(client, token):
+        barrier.wait()
+        response = client.post("/login", data={"login_id": account.login_id,
+                                               "password": "wrong-password-123",
+                                               "csrf_token": token})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [401] * 8
+    counted = [e.detail for e in events(db, SecurityEventKind.LOGIN_FAILED)]
+    assert sorted(counted) == sorted(
+        [f"連続{n}回目" for n in range(1, 6)] + ["ロック中のアカウント"] * 3)
+    assert len(events(db, SecurityEventKind.LOCKED)) == 1

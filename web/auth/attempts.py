@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from argon2 import PasswordHasher
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from models.credentials import verify_password
@@ -35,6 +36,20 @@ def burn_password_check(password: str) -> None:
     if _dummy_hash is None:
         _dummy_hash = PasswordHasher().hash("unused-dummy-password-for-timing")
     verify_password(_dummy_hash, password)
+
+
+def hold_account(session: Session, staff: Staff) -> None:
+    """Serialise login attempts on one account until commit, and reload its counters.
+
+    The no-op UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite), so
+    parallel guesses queue up and each one is counted: they cannot slip past the
+    lockout by arriving together.
+    """
+    session.execute(
+        update(Staff).where(Staff.id == staff.id).values(failed_logins=Staff.failed_logins)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(staff)
 
 
 def is_locked(staff: Staff, now: datetime) -> bool:

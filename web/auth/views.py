@@ -19,6 +19,7 @@ from models.staff_session import SessionEnd, open_session
 from web import clock
 from web.auth.attempts import (
     burn_password_check,
+    hold_account,
     is_locked,
     refusal_message,
     register_failure,
@@ -71,6 +72,8 @@ def login():
     login_id = form.login_id.data.strip()
     password = form.password.data
     staff = db.scalars(select(Staff).where(Staff.login_id == login_id)).first()
+    if staff is not None:
+        hold_account(db, staff)
     if staff is None:
         burn_password_check(password)
         record_event(db, SecurityEventKind.LOGIN_FAILED, actor=actor_of(None),
@@ -140,6 +143,7 @@ def code():
         return render_template("auth/totp.html", form=form)
 
     db = db_session()
+    hold_account(db, staff)
     now = clock.now()
     settings = security_settings()
     code = form.code.data
