@@ -41,7 +41,10 @@ class ChainHead(Base):
 
 @dataclass(frozen=True)
 class ChainSpec:
-    """How a model takes part in a chain: its name and the fields its hash covers."""
+    """How a model takes part in a chain: its name and the fields its hash covers.
+
+    The model has `id`, `at` (purge cuts by it), `prev_hash` and `row_hash` columns.
+    """
 
     name: str
     model: type[Base]

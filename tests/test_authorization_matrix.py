@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 from flask import Blueprint
-from werkzeug.routing import IntegerConverter
 
 from models.staff import Role
 from tests.auth_helpers import log_in, submit_password
@@ -44,9 +43,6 @@ EXPECTED: dict[str, Access] = {
     "audit.integrity": AUDITOR,
 }
 
-SAMPLE_VALUES = {"filename": "sesshu.css"}
-
-
 def test_every_route_is_classified(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     unclassified = endpoints - set(EXPECTED)
@@ -62,10 +58,8 @@ def test_each_route_declares_exactly_the_expected_access(app):
 def _requests(app):
     adapter = app.url_map.bind("localhost")
     for rule in app.url_map.iter_rules():
-        values = {}
-        for name, converter in rule._converters.items():
-            values[name] = 999999 if isinstance(converter, IntegerConverter) else SAMPLE_VALUES.get(name, "x")
-        url = adapter.build(rule.endpoint, values)
+        # An id no row has: reaching the view shows as 404, a refusal as 403 or a login redirect.
+        url = adapter.build(rule.endpoint, dict.fromkeys(rule.arguments, 999999))
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule.endpoint, method, url
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import date, datetime
 
 import click
@@ -41,6 +42,13 @@ def verify() -> None:
         raise SystemExit(1)
 
 
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "不明"
+
+
 def _retention_limit(today: date) -> date:
     try:
         return today.replace(year=today.year - RETENTION_YEARS)
@@ -67,7 +75,8 @@ def purge(before: datetime, yes: bool) -> None:
         counts = {name: hash_chain.purge_before(session, spec, cutoff)
                   for name, (spec, _label) in CHAINS.items()}
         record_event(
-            session, SecurityEventKind.LOG_PURGED, terminal="flask audit purge",
+            session, SecurityEventKind.LOG_PURGED,
+            terminal=f"flask audit purge（OSユーザー: {_os_user()}）",
             detail=f"{day.isoformat()} より前を削除: アクセスログ {counts['access_log']} 行、"
                    f"ログイン・操作ログ {counts['security_event']} 行",
         )
