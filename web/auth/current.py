@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import Flask, flash, request
 from flask import session as cookie_session
 from flask_login import LoginManager, UserMixin, current_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from models.access_log import Actor
 from models.security_event import SecurityEventKind, record_event
@@ -68,15 +68,20 @@ def _load(token: str) -> LoggedIn | None:
     elif now - record.created_at > settings.session_max:
         reason = SessionEnd.ABSOLUTE
     if reason is not None:
-        record.ended_at = now
-        record.end_reason = reason
-        record_event(
-            db, SecurityEventKind.SESSION_EXPIRED, actor=actor_of(record.staff),
-            subject_id=record.staff.id, subject_login_id=record.staff.login_id,
-            detail={"idle": "無操作時間の上限", "absolute": "ログイン継続時間の上限",
-                    "disabled": "アカウント失効"}[reason],
-            now=now,
-        )
+        ended = db.execute(
+            update(StaffSession)
+            .where(StaffSession.id == record.id, StaffSession.ended_at.is_(None))
+            .values(ended_at=now, end_reason=reason)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if ended:  # a parallel request may have ended it a moment ago
+            record_event(
+                db, SecurityEventKind.SESSION_EXPIRED, actor=actor_of(record.staff),
+                subject_id=record.staff.id, subject_login_id=record.staff.login_id,
+                detail={"idle": "無操作時間の上限", "absolute": "ログイン継続時間の上限",
+                        "disabled": "アカウント失効"}[reason],
+                now=now,
+            )
         db.commit()
         flash(END_MESSAGES[reason], "error")
         return None
