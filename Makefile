@@ -30,6 +30,8 @@ run: $(VENV)/.installed
 	@echo "            gyomu1（業務管理者）, kansa1（監査担当）, kanri1（システム管理者）"
 	@echo "  パスワード: sesshu-demo-2026（デモ専用）"
 	@echo "  中間サーバ シミュレータ: http://$(HOST):$(SIM_PORT)/（アプリと一緒に終了します）"
+	@echo "  確認コード（二要素認証）: 別の端末で $(FLASK) demo otp madoguchi1"
+	@echo "            （ID を替えて実行。開発環境のみ。コードは30秒ごとに変わります）"
 	@echo ""
 	@export SESSHU_INTERMEDIARY_URL=http://$(HOST):$(SIM_PORT) \
 	        SESSHU_INTERMEDIARY_CALLBACK_URL=http://$(HOST):$(PORT)/intermediary/callback; \

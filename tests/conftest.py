@@ -21,6 +21,8 @@ from web.cli.db import alembic_config
 
 TEST_DATABASE_URL = os.environ.get("SESSHU_TEST_DATABASE_URL")
 
+pytest_plugins = ["tests.auth_helpers"]
+
 
 def recreate_postgres_database(url: str) -> None:
     """Drop and create the database named in `url`, through the maintenance database."""

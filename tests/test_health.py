@@ -29,7 +29,10 @@ def test_unknown_page_is_a_japanese_error_page(client):
     assert "お探しのページは見つかりません" in response.get_data(as_text=True)
 
 
-def test_front_page_is_served_in_japanese(client):
-    response = client.get("/")
+def test_front_page_leads_to_the_japanese_login_page(client):
+    response = client.get("/", follow_redirects=True)
     assert response.status_code == 200
-    assert 'lang="ja"' in response.get_data(as_text=True)
+    assert response.request.path == "/login"
+    body = response.get_data(as_text=True)
+    assert 'lang="ja"' in body
+    assert "ログイン" in body

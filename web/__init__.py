@@ -10,6 +10,7 @@ from flask import Flask
 
 from handlers.intermediary.config import IntermediaryConfigError, load_intermediary_config
 from models.db import Database
+from web.auth.settings import load_security_settings
 from web.certificate_settings import load_certificate_settings
 from web.certificates_public import bp as certificates_public_bp
 from web.config import ConfigError, Settings, load_settings
@@ -32,6 +33,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         SESSHU=settings,
         SESSHU_VERSION=app_version(),
+        SESSHU_SECURITY=load_security_settings(environ),
     )
     app.json.ensure_ascii = False  # Japanese stays readable in JSON responses
     app.extensions["sesshu_db"] = Database(settings.database_url)
@@ -46,11 +48,30 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         raise ConfigError(str(exc)) from exc
     app.config["SESSHU_CERTIFICATE"] = load_certificate_settings(environ, settings)
 
-    from web import cli, errors, health, home
+    from web import (
+        admin,
+        audit,
+        auth,
+        cli,
+        errors,
+        health,
+        home,
+        masking,
+        navigation,
+        security,
+        timefmt,
+    )
 
+    security.init_app(app)
+    auth.init_app(app)
+    masking.init_app(app)
+    navigation.init_app(app)
+    timefmt.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(certificates_public_bp)
+    admin.init_app(app)
+    audit.init_app(app)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)

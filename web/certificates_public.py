@@ -9,11 +9,13 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from web.certificate_settings import certificate_config
+from web.security import public
 
 bp = Blueprint("certificates_public", __name__)
 
 
 @bp.get("/.well-known/jwks.json")
+@public
 def jwks():
     response = jsonify(certificate_config().shc.jwks())
     response.headers["Access-Control-Allow-Origin"] = "*"

@@ -21,6 +21,8 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         code = error.code or 500
         message = MESSAGES.get(code, "エラーが発生しました。")
+        if error.description and error.description != type(error).description:
+            message = error.description  # a specific message given with abort(code, description=…)
         return render_template("error.html", code=code, message=message), code
 
     @app.errorhandler(Exception)

@@ -6,11 +6,13 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
 from web.db import database
+from web.security import public
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@public
 def healthz():
     db = database()
     body = {"status": "ok", "version": current_app.config["SESSHU_VERSION"]}

@@ -6,12 +6,13 @@ import codecs
 from pathlib import Path
 
 import click
+import pyotp
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import OperationalError
 
-from models import Base
+from models import Base, Staff
 from models.demo.people import generate_people
 from models.demo.registry_file import write_registry_csv
 from models.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, is_empty, seed_demo
@@ -83,3 +84,21 @@ def residents(count: int, out: Path, seed: int, encoding: str) -> None:
     with out.open("w", encoding=encoding, errors=errors, newline="") as handle:
         rows = write_registry_csv(generate_people(count, seed=seed), handle)
     click.echo(f"{out} に {rows} 人分を書き出しました。")
+
+
+@group.command("otp", help="デモ職員の現在の確認コード（TOTP）を表示する（開発環境のみ）。")
+@click.argument("login_id")
+@with_appcontext
+def otp(login_id: str) -> None:
+    if current_app.config["SESSHU"].env != "development":
+        raise click.ClickException("確認コードの表示は開発環境（SESSHU_ENV=development）でのみ使えます。")
+    if login_id not in {a.login_id for a in DEMO_ACCOUNTS}:
+        raise click.ClickException(f"{login_id} はデモ職員ではありません。")
+    with database().Session() as session:
+        staff = session.scalars(select(Staff).where(Staff.login_id == login_id)).first()
+    if staff is None or not staff.totp_secret:
+        raise click.ClickException(
+            f"{login_id} は登録されていないか、二要素認証が未登録です。"
+            "`flask --app wsgi demo seed` を実行してください。"
+        )
+    click.echo(pyotp.TOTP(staff.totp_secret).now())
