@@ -3,6 +3,7 @@
 from models.access_log import AccessLog
 from models.base import Base
 from models.case import Case, CaseCounter, CaseStatus, Procedure
+from models.message import MessageRoute
 from models.process import InstanceStatus, ProcessDefinition, ProcessInstance
 from models.resident import Resident, ResidentStatus, Sex
 from models.staff import Department, Role, Staff, StaffRole
@@ -19,6 +20,7 @@ __all__ = [
     "HumanTask",
     "HumanTaskState",
     "InstanceStatus",
+    "MessageRoute",
     "Procedure",
     "ProcessDefinition",
     "ProcessInstance",

@@ -1,0 +1,1 @@
+"""Domain actions that BPMN service tasks name (plain functions registered by operator)."""
