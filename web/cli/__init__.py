@@ -6,7 +6,9 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from web.cli import db, demo
+    from web.cli import db, demo, processes, workflows
 
     app.cli.add_command(db.group)
     app.cli.add_command(demo.group)
+    app.cli.add_command(processes.group)
+    app.cli.add_command(workflows.group)

@@ -1,0 +1,102 @@
+"""Optimistic locking: of two completions of the same task, exactly one lands, whole."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from models import HumanTask, ProcessInstance, TaskEvent
+from tests.conftest import TEST_DATABASE_URL
+from tests.workflows.conftest import deploy_file
+from workflows import runtime, service
+from workflows.cache import CACHE
+from workflows.errors import Conflict, TaskAlreadyCompleted
+
+
+@pytest.fixture
+def case(db, staff, clock):
+    deploy_file(db, "review_loop.bpmn")
+    with db.transaction() as session:
+        state = service.start_case(session, "certificate", "review_loop", staff["madoguchi1"], clock=clock)
+    with db.transaction() as session:
+        return service.complete_task(session, state.ready_tasks[0], staff["madoguchi1"],
+                                     {"received_on": "2026-11-26"}, clock=clock)
+
+
+def assert_exactly_one_completion(db, guid: str, winner_id: int, winner_result: str, revision: int):
+    with db.transaction() as session:
+        completions = session.scalars(
+            select(TaskEvent).where(TaskEvent.task_guid == guid, TaskEvent.action == "complete")
+        ).all()
+        assert [(e.actor_id, e.data) for e in completions] == [(winner_id, {"result": winner_result})]
+        task = session.scalars(select(HumanTask).where(HumanTask.task_guid == guid)).one()
+        assert task.completed_by_id == winner_id
+        instance = session.get(ProcessInstance, task.instance_id)
+        assert instance.revision == revision + 1
+        # The stored workflow carries the winner's decision: reloading it from the row shows
+        # the path the winner chose (ok → approval, fix → correction request).
+        CACHE.clear()
+        workflow = runtime.load(instance)
+        assert workflow.get_tasks(spec_name="check_docs")[0].data["result"] == winner_result
+        next_tasks = session.scalars(
+            select(HumanTask.bpmn_id).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")
+        ).all()
+        assert next_tasks == (["approve"] if winner_result == "ok" else ["request_fix"])
+        assert session.scalar(select(func.count()).select_from(HumanTask)) == 3
+
+
+def test_a_change_landing_between_load_and_save_makes_the_later_save_fail_whole(db, case, staff, clock, monkeypatch):
+    guid = case.ready_tasks[0]
+    original = runtime.persist
+    state = {"interfered": False}
+
+    def persist_after_someone_else(session, instance, workflow, outcome, now, **kwargs):
+        if not state["interfered"]:
+            state["interfered"] = True
+            with db.transaction() as other:
+                service.complete_task(other, guid, staff["shinsa2"], {"result": "ok"}, clock=clock)
+        return original(session, instance, workflow, outcome, now, **kwargs)
+
+    monkeypatch.setattr(runtime, "persist", persist_after_someone_else)
+    with pytest.raises(Conflict), db.transaction() as session:
+        service.complete_task(session, guid, staff["shinsa1"], {"result": "fix"}, clock=clock)
+    assert_exactly_one_completion(db, guid, staff["shinsa2"].staff_id, "ok", case.revision)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="row-lock race needs PostgreSQL; SQLite serialises writers")
+def test_two_threads_complete_the_same_task_and_exactly_one_wins(db, case, staff, clock, monkeypatch):
+    guid = case.ready_tasks[0]
+    both_loaded = threading.Barrier(2, timeout=30)
+    original = runtime.persist
+
+    def persist_together(*args, **kwargs):
+        both_loaded.wait()  # both have read revision N and run the engine before either saves
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(runtime, "persist", persist_together)
+    outcomes: dict[str, object] = {}
+
+    def attempt(login: str, result: str) -> None:
+        try:
+            with db.transaction() as session:
+                service.complete_task(session, guid, staff[login], {"result": result}, clock=clock)
+            outcomes[login] = "won"
+        except (Conflict, TaskAlreadyCompleted) as exc:
+            outcomes[login] = exc
+
+    threads = [threading.Thread(target=attempt, args=a) for a in (("shinsa1", "fix"), ("shinsa2", "ok"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    winners = [login for login, outcome in outcomes.items() if outcome == "won"]
+    assert len(winners) == 1, outcomes
+    loser = ({"shinsa1", "shinsa2"} - set(winners)).pop()
+    assert isinstance(outcomes[loser], Conflict)
+    assert "更新されました" in str(outcomes[loser])
+    winner = winners[0]
+    assert_exactly_one_completion(db, guid, staff[winner].staff_id, "fix" if winner == "shinsa1" else "ok",
+                                  case.revision)
