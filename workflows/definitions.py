@@ -110,20 +110,24 @@ class _SpecCache:
         self._lock = threading.Lock()
         self._size = size
 
-    def get(self, definition: ProcessDefinition) -> tuple[Any, dict]:
-        key = (definition.id, definition.checksum)
+    def get(self, session: Session, definition_id: int, checksum: str) -> tuple[Any, dict]:
+        key = (definition_id, checksum)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        if not definition.spec_json:
-            raise NotFound(f"工程定義 {definition.process_key} 第 {definition.version} 版の解析結果がありません")
+        definition = session.get(ProcessDefinition, definition_id)
+        if definition is None or not definition.spec_json:
+            raise NotFound(f"工程定義（{definition_id}）の解析結果がありません")
         loaded = load_spec(definition.spec_json)
         with self._lock:
             self._items[key] = loaded
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return loaded
+
+    def of(self, session: Session, definition: ProcessDefinition) -> tuple[Any, dict]:
+        return self.get(session, definition.id, definition.checksum)
 
 
 SPECS = _SpecCache()

@@ -9,29 +9,31 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from handlers.registry import HandlerContext
+from models.base import utcnow
 from models.case import Case, CaseStatus
 from models.message import MessageRoute
-from models.process import InstanceStatus, ProcessInstance
+from models.process import InstanceStatus
 from models.staff import Role
-from models.task import HumanTask, HumanTaskState, TaskEvent
+from models.task import HumanTaskState, TaskEvent
+from workflows import rows
 from workflows.cache import CACHE
 from workflows.definitions import SPECS
 from workflows.errors import Conflict
 from workflows.roles import role_for_lane
+from workflows.rows import InstanceRow
 from workflows.sandbox import ScriptError
 from workflows.spiff import SERIALIZER_VERSION, Clock, clock_in_effect, dump_instance, load_instance
 from workflows.taskprops import TaskProperties, due_after
@@ -44,9 +46,10 @@ log = logging.getLogger(__name__)
 MAX_TASK_DEPTH = 500
 TIMER_EVENTS = ("DurationTimerEventDefinition", "TimeDateEventDefinition", "CycleTimerEventDefinition")
 MESSAGE_EVENT = "MessageEventDefinition"
+ROUTES = MessageRoute.__table__
 
 
-def cache_key(instance: ProcessInstance) -> tuple[int, datetime | None]:
+def cache_key(instance: InstanceRow) -> tuple[int, datetime | None]:
     return (instance.id, instance.created_at)
 
 
@@ -58,12 +61,54 @@ def find_task_spec(spec, subprocess_specs: dict, bpmn_id: str):
     return None
 
 
-def load(instance: ProcessInstance) -> BpmnWorkflow:
+@dataclass(frozen=True)
+class Snapshot:
+    """What the index tables reflect: ready user tasks (guid → bpmn id) and awaited messages."""
+
+    ready: dict[str, str]
+    messages: frozenset[str]
+
+    @classmethod
+    def of(cls, workflow: BpmnWorkflow | None) -> Snapshot:
+        if workflow is None:
+            return cls({}, frozenset())
+        ready = {str(t.id): t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+        return cls(ready, frozenset(waiting_messages(workflow)))
+
+
+@dataclass
+class Handle:
+    """One instance opened for a change: its row, case, workflow and pending history rows."""
+
+    instance: InstanceRow
+    workflow: BpmnWorkflow
+    before: Snapshot
+    events: list[dict] = field(default_factory=list)
+    completed_guid: str | None = None
+
+    @property
+    def case_id(self) -> int:
+        return self.instance.case_id
+
+    def event(self, action: str, actor_id: int | None, now: datetime, **columns: Any) -> None:
+        self.events.append(
+            {"case_id": self.instance.case_id, "instance_id": self.instance.id, "action": action,
+             "actor_id": actor_id, "at": now, "task_guid": None, "bpmn_id": None, "terminal": None,
+             "data": None, "note": None, **columns}
+        )
+
+
+def open_instance(session: Session, instance: InstanceRow) -> Handle:
     workflow = CACHE.take(cache_key(instance), instance.revision)
     if workflow is None:
-        spec, subprocess_specs = SPECS.get(instance.definition)
-        workflow = load_instance(instance.state_json, spec, subprocess_specs)
-    return workflow
+        spec, subprocess_specs = SPECS.get(session, instance.definition_id, instance.checksum)
+        workflow = load_instance(rows.state_json(session, instance.id), spec, subprocess_specs)
+    return Handle(instance, workflow, Snapshot.of(workflow))
+
+
+def open_by_id(session: Session, instance_id: int) -> Handle | None:
+    instance = rows.instance_by_id(session, instance_id)
+    return open_instance(session, instance) if instance else None
 
 
 def task_of(workflow: BpmnWorkflow, guid: str):
@@ -79,17 +124,14 @@ class StepOutcome:
 
 
 def advance(
-    session: Session,
-    instance: ProcessInstance,
-    workflow: BpmnWorkflow,
-    clock: Clock,
-    action: Callable[[], Any] | None = None,
+    session: Session, handle: Handle, clock: Clock, action: Callable[[], Any] | None = None
 ) -> StepOutcome:
     """Run `action` (e.g. completing a task), then every engine step until the instance waits.
 
     A failing script, handler or expression leaves the instance in a visible error state
     instead of raising: the case is never lost.
     """
+    workflow, instance = handle.workflow, handle.instance
     engine = workflow.script_engine
     engine.handler_context = HandlerContext(session, instance.case_id, instance.id, clock())
     try:
@@ -146,19 +188,20 @@ def waiting_messages(workflow: BpmnWorkflow) -> set[str]:
 
 def persist(
     session: Session,
-    instance: ProcessInstance,
-    workflow: BpmnWorkflow,
+    handle: Handle,
     outcome: StepOutcome,
     now: datetime,
     *,
     after_lock: Callable[[], None] | None = None,
-) -> None:
-    """Store the instance and everything derived from it, or raise Conflict."""
+) -> Snapshot:
+    """Store the instance and everything derived from it, or raise Conflict. Returns the new index state."""
+    instance, workflow = handle.instance, handle.workflow
     completed = outcome.error is None and workflow.is_completed()
     if outcome.error:
         status = InstanceStatus.ERROR
     else:
         status = InstanceStatus.COMPLETED if completed else InstanceStatus.RUNNING
+    previous_status = instance.status
     values: dict[str, Any] = {
         "state_json": dump_instance(workflow),
         "serializer_version": SERIALIZER_VERSION,
@@ -166,40 +209,50 @@ def persist(
         "status": status,
         "next_timer_at": None if completed or outcome.error else next_timer_at(workflow),
         "error_message": outcome.error,
+        "error_count": instance.error_count + 1 if outcome.error else 0,
+        "next_retry_at": now + retry_delay(instance.error_count + 1) if outcome.error else None,
         "updated_at": now,
     }
-    if outcome.error:
-        values["error_count"] = instance.error_count + 1
-        values["next_retry_at"] = now + retry_delay(instance.error_count + 1)
-    else:
-        values["error_count"] = 0
-        values["next_retry_at"] = None
-    result = session.execute(
-        update(ProcessInstance)
-        .where(ProcessInstance.id == instance.id, ProcessInstance.revision == instance.revision)
+    connection = session.connection()
+    result = connection.execute(
+        update(rows.INSTANCES)
+        .where(rows.INSTANCES.c.id == instance.id, rows.INSTANCES.c.revision == instance.revision)
         .values(**values)
-        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         raise Conflict("この案件は直前に他の職員または処理によって更新されました。画面を開き直してください。")
-    for name, value in values.items():
-        set_committed_value(instance, name, value)
+    instance.revision, instance.status = values["revision"], status
+    instance.error_count, instance.error_message = values["error_count"], values["error_message"]
     if after_lock is not None:
         after_lock()
-    case = session.get(Case, instance.case_id)
-    sync_human_tasks(session, instance, workflow, case, now)
-    sync_message_routes(session, instance, workflow, case)
+    after = Snapshot.of(workflow)
+    stage = sync_human_tasks(session, handle, after, now)
+    sync_message_routes(session, handle, after)
+    case_values: dict[str, Any] = {}
+    if status != previous_status:
+        case_values["status"] = {
+            InstanceStatus.ERROR: CaseStatus.ERROR,
+            InstanceStatus.COMPLETED: CaseStatus.CLOSED,
+            InstanceStatus.RUNNING: CaseStatus.OPEN,
+        }[status]
+        if completed:
+            case_values["closed_at"] = now
+    if stage:
+        case_values["stage"] = stage
+    if case_values:
+        connection.execute(update(rows.CASES).where(rows.CASES.c.id == instance.case_id).values(**case_values))
+        existing = session.identity_map.get(identity_key(Case, instance.case_id))
+        if existing is not None:
+            session.expire(existing)
     if outcome.error:
-        case.status = CaseStatus.ERROR
-        event(session, instance, "error", None, now, note=outcome.error)
+        handle.event("error", None, now, note=outcome.error)
     elif completed:
-        case.status = CaseStatus.CLOSED
-        case.closed_at = now
-        event(session, instance, "instance_completed", None, now)
-    else:
-        case.status = CaseStatus.OPEN
-    session.flush()
+        handle.event("instance_completed", None, now)
+    if handle.events:
+        connection.execute(insert(TaskEvent.__table__), handle.events)
+        handle.events = []
     CACHE.put_after_commit(session, cache_key(instance), instance.revision, workflow)
+    return after
 
 
 def retry_delay(attempt: int):
@@ -208,82 +261,56 @@ def retry_delay(attempt: int):
     return timedelta(minutes=min(2 ** (attempt - 1), 60))
 
 
-def sync_human_tasks(
-    session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, case: Case, now: datetime
-) -> None:
-    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    rows = session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.READY)
-    ).all()
-    known = {row.task_guid for row in rows}
-    for row in rows:
-        if row.task_guid not in ready:
-            row.state = HumanTaskState.CANCELLED
-            row.completed_at = now
-            event(session, instance, "cancelled", None, now, task_guid=row.task_guid, bpmn_id=row.bpmn_id,
-                  note="境界イベントなどにより作業が取り消されました")
-    for guid, task in ready.items():
-        if guid in known:
-            continue
-        spec = task.task_spec
-        props = TaskProperties.of(spec)
-        role = role_for_lane(spec.lane) or Role.SUPERVISOR
-        session.add(
-            HumanTask(
-                task_guid=guid,
-                instance_id=instance.id,
-                case_id=instance.case_id,
-                bpmn_id=spec.bpmn_id,
-                name=(spec.bpmn_name or spec.bpmn_id)[:200],
-                lane=spec.lane,
-                role=role,
-                form_key=props.form or ("generic" if props.fields_json else None),
-                state=HumanTaskState.READY,
-                due_at=due_after(now, props.due) if props.due else None,
-                created_at=now,
-            )
+def sync_human_tasks(session: Session, handle: Handle, after: Snapshot, now: datetime) -> str | None:
+    """Insert rows for newly ready user tasks and cancel rows of tasks that vanished
+    (e.g. interrupted by a boundary timer); returns a milestone reached, if any."""
+    gone = set(handle.before.ready) - set(after.ready) - {handle.completed_guid}
+    if gone:
+        session.connection().execute(
+            update(rows.TASKS)
+            .where(rows.TASKS.c.task_guid.in_(gone), rows.TASKS.c.state == HumanTaskState.READY)
+            .values(state=HumanTaskState.CANCELLED, completed_at=now)
         )
-        if props.milestone and isinstance(spec, UserTask):
-            case.stage = props.milestone[:100]
+        for guid in sorted(gone):
+            handle.event("cancelled", None, now, task_guid=guid, bpmn_id=handle.before.ready[guid],
+                         note="境界イベントなどにより作業が取り消されました")
+    new = [guid for guid in after.ready if guid not in handle.before.ready]
+    if not new:
+        return None
+    new_rows, milestone = [], None
+    for guid in new:
+        spec = handle.workflow.get_task_from_id(UUID(guid)).task_spec
+        props = TaskProperties.of(spec)
+        new_rows.append(
+            {
+                "task_guid": guid, "instance_id": handle.instance.id, "case_id": handle.instance.case_id,
+                "bpmn_id": spec.bpmn_id, "name": (spec.bpmn_name or spec.bpmn_id)[:200], "lane": spec.lane,
+                "role": role_for_lane(spec.lane) or Role.SUPERVISOR,
+                "form_key": props.form or ("generic" if props.fields_json else None),
+                "state": HumanTaskState.READY, "assignee_id": None, "claimed_at": None,
+                "due_at": due_after(now, props.due) if props.due else None, "created_at": now,
+                "completed_by_id": None, "completed_at": None,
+            }
+        )
+        if props.milestone:
+            milestone = props.milestone[:100]
+    session.connection().execute(insert(rows.TASKS), new_rows)
+    return milestone
 
 
-def sync_message_routes(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, case: Case) -> None:
-    wanted = {(name, case.case_no) for name in waiting_messages(workflow)}
-    existing = {
-        (r.message_name, r.correlation_key): r
-        for r in session.scalars(select(MessageRoute).where(MessageRoute.instance_id == instance.id))
-    }
-    stale = [r.id for key, r in existing.items() if key not in wanted]
-    if stale:
-        session.execute(delete(MessageRoute).where(MessageRoute.id.in_(stale)))
-    for name, key in wanted - set(existing):
-        session.add(MessageRoute(instance_id=instance.id, message_name=name, correlation_key=key))
+def sync_message_routes(session: Session, handle: Handle, after: Snapshot) -> None:
+    before = handle.before.messages
+    if before == after.messages:
+        return
+    if stale := before - after.messages:
+        session.connection().execute(
+            delete(ROUTES).where(ROUTES.c.instance_id == handle.instance.id, ROUTES.c.message_name.in_(stale))
+        )
+    if fresh := after.messages - before:
+        session.connection().execute(
+            insert(ROUTES),
+            [{"instance_id": handle.instance.id, "message_name": name, "correlation_key": handle.instance.case_no,
+              "created_at": utcnow()} for name in sorted(fresh)],
+        )
 
 
-def event(
-    session: Session,
-    instance: ProcessInstance,
-    action: str,
-    actor_id: int | None,
-    now: datetime,
-    *,
-    task_guid: str | None = None,
-    bpmn_id: str | None = None,
-    terminal: str | None = None,
-    data: dict | None = None,
-    note: str | None = None,
-) -> TaskEvent:
-    row = TaskEvent(
-        case_id=instance.case_id,
-        instance_id=instance.id,
-        task_guid=task_guid,
-        bpmn_id=bpmn_id,
-        action=action,
-        actor_id=actor_id,
-        at=now,
-        terminal=terminal,
-        data=data,
-        note=note,
-    )
-    session.add(row)
-    return row

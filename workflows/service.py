@@ -26,7 +26,7 @@ from models.message import MessageRoute
 from models.process import InstanceStatus, ProcessInstance
 from models.staff import Role, Staff
 from models.task import HumanTask, HumanTaskState, TaskEvent
-from workflows import forms, runtime
+from workflows import forms, rows, runtime
 from workflows.definitions import SPECS, newest_definition
 from workflows.errors import (
     Conflict,
@@ -36,6 +36,7 @@ from workflows.errors import (
     SeparationOfDutiesViolation,
     TaskAlreadyCompleted,
 )
+from workflows.rows import InstanceRow, TaskRow
 from workflows.spiff import Clock, attach_engine, system_clock
 from workflows.taskprops import TaskProperties
 
@@ -133,61 +134,59 @@ def start_case(
     )
     session.add(instance)
     session.flush()
-    spec, subprocess_specs = SPECS.get(definition)
+    spec, subprocess_specs = SPECS.of(session, definition)
     workflow = BpmnWorkflow(spec, subprocess_specs)
     attach_engine(workflow)
     start = workflow.get_tasks(state=TaskState.READY)[0]
     start.data.update({**(data or {}), "case_id": case.id, "case_no": case.case_no})
-    outcome = runtime.advance(session, instance, workflow, clock)
-    runtime.event(session, instance, "start", actor.staff_id if actor else None, ctx.now,
-                  terminal=actor.terminal if actor else None, data=dict(data or {}) or None,
-                  note=f"{definition.process_key} 第 {definition.version} 版")
-    runtime.persist(session, instance, workflow, outcome, ctx.now)
-    return _state(session, instance, case)
+    row = InstanceRow(instance.id, case.id, definition.id, instance.status, instance.revision, 0, None,
+                      instance.created_at, definition.checksum, case.case_no)
+    handle = runtime.Handle(row, workflow, runtime.Snapshot.of(None))
+    outcome = runtime.advance(session, handle, clock)
+    handle.event("start", actor.staff_id if actor else None, ctx.now, terminal=actor.terminal if actor else None,
+                 data=dict(data or {}) or None, note=f"{definition.process_key} 第 {definition.version} 版")
+    after = runtime.persist(session, handle, outcome, ctx.now)
+    session.expire(case)
+    session.expire(instance)
+    return _state(handle, after)
 
 
 # --- human tasks ------------------------------------------------------------------------
 
 
-def claim(
-    session: Session, task_guid: str, actor: Actor, *, clock: Clock = system_clock
-) -> None:
+@dataclass
+class _Located:
+    task: TaskRow
+    instance: InstanceRow
+
+
+def claim(session: Session, task_guid: str, actor: Actor, *, clock: Clock = system_clock) -> None:
     """Take a ready task (担当する). Refused when the person lacks the lane's role, performed
     a task this one is separated from, or someone else holds it."""
     ctx = _Context(session, clock)
-    task = _ready_task(session, task_guid)
+    found = _ready_task(session, task_guid)
+    task = found.task
     _require_role(task, actor)
-    instance = session.get(ProcessInstance, task.instance_id)
-    _check_separation(ctx, instance, task, actor.staff_id, actor, "claim")
+    _check_separation(ctx, found, actor.staff_id, actor, "claim")
     if task.assignee_id == actor.staff_id:
         return
-    result = session.execute(
-        update(HumanTask)
-        .where(HumanTask.id == task.id, HumanTask.state == HumanTaskState.READY, HumanTask.assignee_id.is_(None))
-        .values(assignee_id=actor.staff_id, claimed_at=ctx.now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    if not _assign(session, task, actor.staff_id, ctx.now, only_if_free=True):
         raise Conflict("この作業は先に他の職員が担当しました")
-    session.expire(task)
-    runtime.event(session, instance, "claim", actor.staff_id, ctx.now, task_guid=task_guid,
-                  bpmn_id=task.bpmn_id, terminal=actor.terminal)
+    _log(session, found, "claim", actor, ctx.now)
 
 
 def unclaim(session: Session, task_guid: str, actor: Actor, *, clock: Clock = system_clock) -> None:
     """Give a task back to the shared inbox (the holder, or a supervisor)."""
     ctx = _Context(session, clock)
-    task = _ready_task(session, task_guid)
+    found = _ready_task(session, task_guid)
+    task = found.task
     if task.assignee_id is None:
         return
     if task.assignee_id != actor.staff_id and Role.SUPERVISOR not in actor.roles:
         raise NotAllowed("他の職員が担当している作業を戻せるのは監督者だけです")
     previous = task.assignee_id
-    task.assignee_id = None
-    task.claimed_at = None
-    instance = session.get(ProcessInstance, task.instance_id)
-    runtime.event(session, instance, "unclaim", actor.staff_id, ctx.now, task_guid=task_guid,
-                  bpmn_id=task.bpmn_id, terminal=actor.terminal, data={"previous_assignee_id": previous})
+    _assign(session, task, None, None)
+    _log(session, found, "unclaim", actor, ctx.now, data={"previous_assignee_id": previous})
 
 
 def reassign(
@@ -197,20 +196,18 @@ def reassign(
     ctx = _Context(session, clock)
     if Role.SUPERVISOR not in actor.roles:
         raise NotAllowed("作業の割り当てを変更できるのは監督者だけです")
-    task = _ready_task(session, task_guid)
+    found = _ready_task(session, task_guid)
+    task = found.task
     target = session.get(Staff, to_staff_id)
     if target is None or not target.active:
         raise NotFound("割り当て先の職員が見つからないか、無効になっています")
     if Role(task.role) not in target.roles:
         raise NotAllowed(f"{target.full_name} さんはこの作業の役割（{Role(task.role).label}）を持っていません")
-    instance = session.get(ProcessInstance, task.instance_id)
-    _check_separation(ctx, instance, task, to_staff_id, actor, "reassign")
+    _check_separation(ctx, found, to_staff_id, actor, "reassign")
     previous = task.assignee_id
-    task.assignee_id = to_staff_id
-    task.claimed_at = ctx.now
-    runtime.event(session, instance, "reassign", actor.staff_id, ctx.now, task_guid=task_guid,
-                  bpmn_id=task.bpmn_id, terminal=actor.terminal,
-                  data={"previous_assignee_id": previous, "assignee_id": to_staff_id})
+    _assign(session, task, to_staff_id, ctx.now)
+    _log(session, found, "reassign", actor, ctx.now,
+         data={"previous_assignee_id": previous, "assignee_id": to_staff_id})
 
 
 def complete_task(
@@ -228,8 +225,8 @@ def complete_task(
     changed since, Conflict is raised and nothing is stored.
     """
     ctx = _Context(session, clock)
-    task = _ready_task(session, task_guid)
-    instance = session.get(ProcessInstance, task.instance_id)
+    found = _ready_task(session, task_guid)
+    task, instance = found.task, found.instance
     if expected_revision is not None and instance.revision != expected_revision:
         raise Conflict("この案件は画面を開いた後に更新されました。画面を開き直してください。")
     if instance.status != InstanceStatus.RUNNING:
@@ -237,51 +234,42 @@ def complete_task(
     _require_role(task, actor)
     if task.assignee_id not in (None, actor.staff_id):
         raise NotAllowed("この作業は他の職員が担当しています")
-    _check_separation(ctx, instance, task, actor.staff_id, actor, "complete")
-    cleaned = clean_form(session, instance, task.bpmn_id, form_data)
+    props = _properties(session, found)
+    _check_separation(ctx, found, actor.staff_id, actor, "complete", props)
+    cleaned = _clean(props, form_data)
 
-    workflow = runtime.load(instance)
-    spiff_task = runtime.task_of(workflow, task_guid)
+    handle = runtime.open_instance(session, instance)
+    spiff_task = runtime.task_of(handle.workflow, task_guid)
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise Conflict("この作業は既に進んでいます。画面を開き直してください。")
     spiff_task.data.update(cleaned)
-    outcome = runtime.advance(session, instance, workflow, clock, action=spiff_task.run)
+    handle.completed_guid = task_guid
+    outcome = runtime.advance(session, handle, clock, action=spiff_task.run)
 
     def record() -> None:
-        task.state = HumanTaskState.COMPLETED
-        task.completed_by_id = actor.staff_id
-        task.completed_at = ctx.now
+        values: dict[str, Any] = {"state": HumanTaskState.COMPLETED, "completed_by_id": actor.staff_id,
+                                  "completed_at": ctx.now}
         if task.assignee_id is None:
-            task.assignee_id, task.claimed_at = actor.staff_id, ctx.now
-        runtime.event(session, instance, "complete", actor.staff_id, ctx.now, task_guid=task_guid,
-                      bpmn_id=task.bpmn_id, terminal=actor.terminal, data=_jsonable(cleaned))
+            values.update(assignee_id=actor.staff_id, claimed_at=ctx.now)
+        session.connection().execute(update(rows.TASKS).where(rows.TASKS.c.id == task.id).values(**values))
+        handle.event("complete", actor.staff_id, ctx.now, task_guid=task_guid, bpmn_id=task.bpmn_id,
+                     terminal=actor.terminal, data=_jsonable(cleaned))
 
-    runtime.persist(session, instance, workflow, outcome, ctx.now, after_lock=record)
-    return _state(session, instance)
+    after = runtime.persist(session, handle, outcome, ctx.now, after_lock=record)
+    return _state(handle, after)
 
 
-def clean_form(session: Session, instance: ProcessInstance, bpmn_id: str, data: Mapping[str, Any]) -> dict:
-    """Validate submitted data against the task's form; FormInvalid lists what is wrong."""
-    props = _task_properties(instance, bpmn_id)
-    if props.fields_json:
-        return forms.clean_submission(forms.parse_fields(props.fields_json), data)
-    if props.form:
-        cleaner = forms.form_cleaner(props.form)
-        if cleaner is None:
-            raise NotFound(f"フォーム「{props.form}」は登録されていません")
-        return dict(cleaner(data))
-    return {}
+def clean_form(session: Session, task_guid: str, data: Mapping[str, Any]) -> dict:
+    """Validate submitted data against the task's form without completing it (FormInvalid)."""
+    return _clean(_properties(session, _locate(session, task_guid)), data)
 
 
 def task_form(session: Session, task_guid: str) -> TaskForm:
     """The form of a task, read from the definition (no workflow is deserialized)."""
-    task = session.scalars(select(HumanTask).where(HumanTask.task_guid == task_guid)).one_or_none()
-    if task is None:
-        raise NotFound("作業が見つかりません")
-    instance = session.get(ProcessInstance, task.instance_id)
-    props = _task_properties(instance, task.bpmn_id)
+    found = _locate(session, task_guid)
+    props = _properties(session, found)
     fields = tuple(forms.parse_fields(props.fields_json)) if props.fields_json else ()
-    return TaskForm(task_guid, task.name, props.form or ("generic" if fields else None), fields,
+    return TaskForm(task_guid, found.task.name, props.form or ("generic" if fields else None), fields,
                     props.milestone, props.separate_from)
 
 
@@ -299,7 +287,7 @@ def inbox(session: Session, actor: Actor, *, mine_only: bool = False, limit: int
     return list(session.scalars(query))
 
 
-# --- messages and retries ----------------------------------------------------------------
+# --- messages, retries, timers ------------------------------------------------------------
 
 
 def send_message(
@@ -314,33 +302,31 @@ def send_message(
     """Deliver an inbound message (e.g. a reply from the 中間サーバ) to the instances waiting
     for it under `correlation_key` (the case number). NotFound when none is waiting."""
     ctx = _Context(session, clock)
-    routes = session.scalars(
-        select(MessageRoute).where(
+    instance_ids = session.scalars(
+        select(MessageRoute.instance_id).where(
             MessageRoute.message_name == message_name, MessageRoute.correlation_key == correlation_key
-        )
+        ).order_by(MessageRoute.instance_id)
     ).all()
-    if not routes:
+    if not instance_ids:
         raise NotFound(f"メッセージ「{message_name}」（{correlation_key}）を待っている案件はありません")
     states = []
-    for route in routes:
-        instance = session.get(ProcessInstance, route.instance_id)
-        if instance.status != InstanceStatus.RUNNING:
-            raise InstanceNotRunnable(_not_runnable(instance))
-        workflow = runtime.load(instance)
+    for instance_id in instance_ids:
+        handle = runtime.open_by_id(session, instance_id)
+        if handle.instance.status != InstanceStatus.RUNNING:
+            raise InstanceNotRunnable(_not_runnable(handle.instance))
         message = BpmnEvent(MessageEventDefinition(message_name), payload=dict(payload or {}))
 
-        def deliver(workflow: BpmnWorkflow = workflow, message: BpmnEvent = message) -> None:
+        def deliver(workflow: BpmnWorkflow = handle.workflow, message: BpmnEvent = message) -> None:
             try:
                 workflow.send_event(message)
             except WorkflowException as exc:
                 raise Conflict(f"この案件はメッセージ「{message_name}」を待っていません") from exc
 
-        outcome = runtime.advance(session, instance, workflow, clock, action=deliver)
-        runtime.event(session, instance, "message", actor.staff_id if actor else None, ctx.now,
-                      terminal=actor.terminal if actor else None, data=_jsonable(dict(payload or {})),
-                      note=message_name)
-        runtime.persist(session, instance, workflow, outcome, ctx.now)
-        states.append(_state(session, instance))
+        outcome = runtime.advance(session, handle, clock, action=deliver)
+        handle.event("message", actor.staff_id if actor else None, ctx.now,
+                     terminal=actor.terminal if actor else None, data=_jsonable(dict(payload or {})),
+                     note=message_name)
+        states.append(_state(handle, runtime.persist(session, handle, outcome, ctx.now)))
     return states
 
 
@@ -349,71 +335,94 @@ def retry(
 ) -> InstanceState:
     """Run the failed step of an instance in the error state again (再実行)."""
     ctx = _Context(session, clock)
-    instance = session.get(ProcessInstance, instance_id)
-    if instance is None:
+    handle = runtime.open_by_id(session, instance_id)
+    if handle is None:
         raise NotFound("案件の処理状態が見つかりません")
-    if instance.status != InstanceStatus.ERROR:
+    if handle.instance.status != InstanceStatus.ERROR:
         raise InstanceNotRunnable("この案件はエラー状態ではありません")
-    workflow = runtime.load(instance)
 
     def rerun() -> None:
-        for failed in workflow.get_tasks(state=TaskState.ERROR):
+        for failed in handle.workflow.get_tasks(state=TaskState.ERROR):
             failed.run()
 
-    outcome = runtime.advance(session, instance, workflow, clock, action=rerun)
-    runtime.event(session, instance, "retry", actor.staff_id if actor else None, ctx.now,
-                  terminal=actor.terminal if actor else None, note=f"{instance.error_count} 回目のエラーからの再実行")
-    runtime.persist(session, instance, workflow, outcome, ctx.now)
-    return _state(session, instance)
+    attempts = handle.instance.error_count
+    outcome = runtime.advance(session, handle, clock, action=rerun)
+    handle.event("retry", actor.staff_id if actor else None, ctx.now, terminal=actor.terminal if actor else None,
+                 note=f"{attempts} 回目のエラーからの再実行")
+    return _state(handle, runtime.persist(session, handle, outcome, ctx.now))
 
 
-def fire_timers(session: Session, instance: ProcessInstance, clock: Clock) -> InstanceState:
+def fire_timers(session: Session, handle: runtime.Handle, clock: Clock) -> InstanceState:
     """Fire the due timers of one (locked) instance; used by workflows.timers."""
     ctx = _Context(session, clock)
-    workflow = runtime.load(instance)
-    outcome = runtime.advance(session, instance, workflow, clock)
-    runtime.event(session, instance, "timer", None, ctx.now, note="期限・タイマーの確認")
-    runtime.persist(session, instance, workflow, outcome, ctx.now)
-    return _state(session, instance)
+    outcome = runtime.advance(session, handle, clock)
+    handle.event("timer", None, ctx.now, note="期限・タイマーの確認")
+    return _state(handle, runtime.persist(session, handle, outcome, ctx.now))
 
 
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _ready_task(session: Session, task_guid: str) -> HumanTask:
-    task = session.scalars(select(HumanTask).where(HumanTask.task_guid == task_guid)).one_or_none()
-    if task is None:
+def _locate(session: Session, task_guid: str) -> _Located:
+    found = rows.task_with_instance(session, task_guid)
+    if found is None:
         raise NotFound("作業が見つかりません")
-    if task.state == HumanTaskState.COMPLETED:
+    return _Located(*found)
+
+
+def _assign(session: Session, task: TaskRow, staff_id: int | None, at: datetime | None,
+            only_if_free: bool = False) -> bool:
+    query = update(rows.TASKS).where(rows.TASKS.c.id == task.id, rows.TASKS.c.state == HumanTaskState.READY)
+    if only_if_free:
+        query = query.where(rows.TASKS.c.assignee_id.is_(None))
+    return session.connection().execute(query.values(assignee_id=staff_id, claimed_at=at)).rowcount == 1
+
+
+def _ready_task(session: Session, task_guid: str) -> _Located:
+    found = _locate(session, task_guid)
+    if found.task.state == HumanTaskState.COMPLETED:
         raise TaskAlreadyCompleted("この作業は既に他の職員によって完了しています")
-    if task.state == HumanTaskState.CANCELLED:
+    if found.task.state == HumanTaskState.CANCELLED:
         raise TaskAlreadyCompleted("この作業は取り消されています（期限切れなど）")
-    return task
+    return found
 
 
-def _require_role(task: HumanTask, actor: Actor) -> None:
+def _require_role(task: TaskRow, actor: Actor) -> None:
     if Role(task.role) not in actor.roles:
         raise NotAllowed(f"この作業には「{Role(task.role).label}」の役割が必要です")
 
 
-def _task_properties(instance: ProcessInstance, bpmn_id: str) -> TaskProperties:
-    spec, subprocess_specs = SPECS.get(instance.definition)
-    task_spec = runtime.find_task_spec(spec, subprocess_specs, bpmn_id)
+def _properties(session: Session, found: _Located) -> TaskProperties:
+    spec, subprocess_specs = SPECS.get(session, found.instance.definition_id, found.instance.checksum)
+    task_spec = runtime.find_task_spec(spec, subprocess_specs, found.task.bpmn_id)
     if task_spec is None:
-        raise NotFound(f"工程定義に作業「{bpmn_id}」がありません")
+        raise NotFound(f"工程定義に作業「{found.task.bpmn_id}」がありません")
     return TaskProperties.of(task_spec)
 
 
+def _clean(props: TaskProperties, data: Mapping[str, Any]) -> dict:
+    if props.fields_json:
+        return forms.clean_submission(forms.parse_fields(props.fields_json), data)
+    if props.form:
+        cleaner = forms.form_cleaner(props.form)
+        if cleaner is None:
+            raise NotFound(f"フォーム「{props.form}」は登録されていません")
+        return dict(cleaner(data))
+    return {}
+
+
 def _check_separation(
-    ctx: _Context, instance: ProcessInstance, task: HumanTask, performer_id: int, actor: Actor, attempted: str
+    ctx: _Context, found: _Located, performer_id: int, actor: Actor, attempted: str,
+    props: TaskProperties | None = None,
 ) -> None:
     """二者確認: refuse when `performer_id` completed a task this one is separated from."""
-    props = _task_properties(instance, task.bpmn_id)
+    props = props or _properties(ctx.session, found)
     if not props.separate_from:
         return
+    task = found.task
     earlier = ctx.session.scalars(
         select(HumanTask).where(
-            HumanTask.instance_id == instance.id,
+            HumanTask.instance_id == task.instance_id,
             HumanTask.bpmn_id.in_(props.separate_from),
             HumanTask.state == HumanTaskState.COMPLETED,
             HumanTask.completed_by_id == performer_id,
@@ -421,11 +430,9 @@ def _check_separation(
     ).first()
     if earlier is None:
         return
-    message = (
-        f"二者確認のため、「{earlier.name}」を行った職員はこの作業（{task.name}）を担当できません"
-    )
+    message = f"二者確認のため、「{earlier.name}」を行った職員はこの作業（{task.name}）を担当できません"
     refusal = TaskEvent(
-        case_id=instance.case_id, instance_id=instance.id, task_guid=task.task_guid, bpmn_id=task.bpmn_id,
+        case_id=task.case_id, instance_id=task.instance_id, task_guid=task.task_guid, bpmn_id=task.bpmn_id,
         action="refused", actor_id=actor.staff_id, at=ctx.now, terminal=actor.terminal,
         data={"attempted": attempted, "performer_id": performer_id, "separate_from": earlier.bpmn_id},
         note=message,
@@ -444,18 +451,21 @@ def _record_independently(session: Session, row: TaskEvent) -> None:
         session.add(row)
 
 
-def _state(session: Session, instance: ProcessInstance, case: Case | None = None) -> InstanceState:
-    case = case or session.get(Case, instance.case_id)
-    ready = session.scalars(
-        select(HumanTask.task_guid).where(
-            HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.READY
-        )
-    ).all()
-    return InstanceState(case.id, case.case_no, instance.id, instance.revision, instance.status,
-                         instance.error_message, tuple(ready))
+def _log(session: Session, found: _Located, action: str, actor: Actor, now: datetime,
+         data: dict | None = None) -> None:
+    task = found.task
+    session.add(TaskEvent(case_id=task.case_id, instance_id=task.instance_id, task_guid=task.task_guid,
+                          bpmn_id=task.bpmn_id, action=action, actor_id=actor.staff_id, at=now,
+                          terminal=actor.terminal, data=data))
 
 
-def _not_runnable(instance: ProcessInstance) -> str:
+def _state(handle: runtime.Handle, after: runtime.Snapshot) -> InstanceState:
+    instance = handle.instance
+    return InstanceState(instance.case_id, instance.case_no, instance.id, instance.revision, instance.status,
+                         instance.error_message, tuple(after.ready))
+
+
+def _not_runnable(instance: InstanceRow) -> str:
     if instance.status == InstanceStatus.ERROR:
         return f"この案件はエラーで止まっています。再実行してください（{instance.error_message}）"
     if instance.status == InstanceStatus.COMPLETED:

@@ -23,6 +23,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from handlers import registry as operators
 from handlers.registry import HandlerContext
+from workflows import fastpath
 from workflows.sandbox import ScriptError, pool
 
 Clock = Callable[[], datetime]
@@ -65,6 +66,9 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """Sends every expression and script to the sandbox pool instead of eval/exec."""
 
     def evaluate(self, expression, context, external_context=None):
+        code = fastpath.trivial_code(expression)
+        if code is not None:
+            return fastpath.evaluate(code, context, external_context)
         return pool().evaluate(expression, context, external_context)
 
     def execute(self, script, context, external_context=None):

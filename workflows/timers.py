@@ -13,14 +13,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.db import Database
-from models.process import InstanceStatus, ProcessInstance
+from models.process import InstanceStatus
 from workflows import service
 from workflows.definitions import load_shipped
 from workflows.errors import WorkflowError
+from workflows.rows import INSTANCES, InstanceRow, instance_select
+from workflows.runtime import open_instance
 from workflows.spiff import Clock, system_clock
 
 log = logging.getLogger(__name__)
@@ -28,15 +29,15 @@ log = logging.getLogger(__name__)
 MAX_AUTOMATIC_RETRIES = 5
 
 
-def _due(session: Session, condition, limit: int) -> list[ProcessInstance]:
+def _due(session: Session, condition, limit: int) -> list[InstanceRow]:
     query = (
-        select(ProcessInstance)
+        instance_select()
         .where(*condition)
-        .order_by(ProcessInstance.id)
+        .order_by(INSTANCES.c.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=INSTANCES)
     )
-    return list(session.scalars(query))
+    return [InstanceRow(*row) for row in session.connection().execute(query)]
 
 
 def run_due_timers(session: Session, clock: Clock = system_clock, *, limit: int = 50) -> int:
@@ -44,11 +45,11 @@ def run_due_timers(session: Session, clock: Clock = system_clock, *, limit: int 
     now = clock()
     instances = _due(
         session,
-        (ProcessInstance.status == InstanceStatus.RUNNING, ProcessInstance.next_timer_at <= now),
+        (INSTANCES.c.status == InstanceStatus.RUNNING, INSTANCES.c.next_timer_at <= now),
         limit,
     )
-    for instance in instances:
-        service.fire_timers(session, instance, clock)
+    for row in instances:
+        service.fire_timers(session, open_instance(session, row), clock)
     return len(instances)
 
 
@@ -58,14 +59,14 @@ def run_due_retries(session: Session, clock: Clock = system_clock, *, limit: int
     instances = _due(
         session,
         (
-            ProcessInstance.status == InstanceStatus.ERROR,
-            ProcessInstance.next_retry_at <= now,
-            ProcessInstance.error_count < MAX_AUTOMATIC_RETRIES,
+            INSTANCES.c.status == InstanceStatus.ERROR,
+            INSTANCES.c.next_retry_at <= now,
+            INSTANCES.c.error_count < MAX_AUTOMATIC_RETRIES,
         ),
         limit,
     )
-    for instance in instances:
-        service.retry(session, instance.id, None, clock=clock)
+    for row in instances:
+        service.retry(session, row.id, None, clock=clock)
     return len(instances)
 
 

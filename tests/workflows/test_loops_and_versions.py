@@ -121,7 +121,7 @@ def test_a_reloaded_instance_still_refuses_import(db, staff, clock):
         state = service.start_case(session, "relief", "review_loop", staff["madoguchi1"], clock=clock)
     CACHE.clear()
     with db.transaction() as session:
-        workflow = runtime.load(session.get(ProcessInstance, state.instance_id))
+        workflow = runtime.open_by_id(session, state.instance_id).workflow
     assert isinstance(workflow.script_engine.environment, SandboxEnvironment)
     task = workflow.get_tasks(spec_name="receive")[0]
     with pytest.raises(Exception) as error:

@@ -38,7 +38,7 @@ def assert_exactly_one_completion(db, guid: str, winner_id: int, winner_result: 
         # The stored workflow carries the winner's decision: reloading it from the row shows
         # the path the winner chose (ok → approval, fix → correction request).
         CACHE.clear()
-        workflow = runtime.load(instance)
+        workflow = runtime.open_by_id(session, instance.id).workflow
         assert workflow.get_tasks(spec_name="check_docs")[0].data["result"] == winner_result
         next_tasks = session.scalars(
             select(HumanTask.bpmn_id).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")
@@ -52,12 +52,12 @@ def test_a_change_landing_between_load_and_save_makes_the_later_save_fail_whole(
     original = runtime.persist
     state = {"interfered": False}
 
-    def persist_after_someone_else(session, instance, workflow, outcome, now, **kwargs):
+    def persist_after_someone_else(*args, **kwargs):
         if not state["interfered"]:
             state["interfered"] = True
             with db.transaction() as other:
                 service.complete_task(other, guid, staff["shinsa2"], {"result": "ok"}, clock=clock)
-        return original(session, instance, workflow, outcome, now, **kwargs)
+        return original(*args, **kwargs)
 
     monkeypatch.setattr(runtime, "persist", persist_after_someone_else)
     with pytest.raises(Conflict), db.transaction() as session:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from models import Case, HumanTask, ProcessInstance, TaskEvent
 from tests.workflows.conftest import deploy_file
 from workflows import service, timers
-from workflows.runtime import load
+from workflows.runtime import open_by_id
 
 
 def start(db, staff, clock):
@@ -22,7 +22,7 @@ def test_handler_receives_evaluated_parameters_and_its_result_is_stored(db, staf
     assert calls == [{"case_id": state.case_id, "label": "照会" + state.case_no}]
     assert state.status == "running" and len(state.ready_tasks) == 1
     with db.transaction() as session:
-        workflow = load(session.get(ProcessInstance, state.instance_id))
+        workflow = open_by_id(session, state.instance_id).workflow
         assert workflow.get_tasks(spec_name="review")[0].data["lookup_result"] == {"found": True, "count": 2}
 
 

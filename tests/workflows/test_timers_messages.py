@@ -121,7 +121,7 @@ def test_message_is_routed_by_case_number(db, waiting_case, staff, clock):
         assert session.get(Case, other.case_id).stage is None
         remaining = session.scalars(select(MessageRoute)).all()
         assert [r.instance_id for r in remaining] == [other.instance_id]
-        workflow = runtime.load(session.get(ProcessInstance, state.instance_id))
+        workflow = runtime.open_by_id(session, state.instance_id).workflow
         assert workflow.get_tasks(spec_name="review")[0].data["reply"] == {"found": 2}
 
 
