@@ -172,15 +172,21 @@ class SandboxPool:
 
 
 _pool: SandboxPool | None = None
+_pool_pid: int | None = None
 _pool_lock = threading.Lock()
 
 
 def pool() -> SandboxPool:
-    """The process-wide pool, started on first use and stopped at exit."""
-    global _pool
+    """The process-wide pool, started on first use and stopped at exit.
+
+    A forked child (e.g. a gunicorn worker after preload) starts its own pool: pipes to
+    the parent's workers must not be shared.
+    """
+    global _pool, _pool_pid
     with _pool_lock:
-        if _pool is None:
+        if _pool is None or _pool_pid != os.getpid():
             _pool = SandboxPool(_limits_from_environment())
+            _pool_pid = os.getpid()
             atexit.register(_pool.close)
         return _pool
 
