@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.case import Case
 from models.process import ProcessDefinition, ProcessInstance
-from models.task import HumanTask
+from models.task import HumanTask, TaskEvent
 
 INSTANCES = ProcessInstance.__table__
 DEFINITIONS = ProcessDefinition.__table__
@@ -71,17 +71,12 @@ def instance_select():
 
 
 def instance_by_id(session: Session, instance_id: int) -> InstanceRow | None:
-    row = session.connection().execute(instance_select().where(INSTANCES.c.id == instance_id)).one_or_none()
+    row = session.connection().execute(_INSTANCE_BY_ID, {"instance_id": instance_id}).one_or_none()
     return InstanceRow(*row) if row else None
 
 
 def task_with_instance(session: Session, task_guid: str) -> tuple[TaskRow, InstanceRow] | None:
-    query = (
-        instance_select().add_columns(*TASK_COLUMNS)
-        .join(TASKS, TASKS.c.instance_id == INSTANCES.c.id)
-        .where(TASKS.c.task_guid == task_guid)
-    )
-    row = session.connection().execute(query).one_or_none()
+    row = session.connection().execute(_TASK_WITH_INSTANCE, {"guid": task_guid}).one_or_none()
     if row is None:
         return None
     split = len(INSTANCE_COLUMNS)
@@ -89,6 +84,30 @@ def task_with_instance(session: Session, task_guid: str) -> tuple[TaskRow, Insta
 
 
 def state_json(session: Session, instance_id: int) -> str:
-    return session.connection().execute(
-        select(INSTANCES.c.state_json).where(INSTANCES.c.id == instance_id)
-    ).scalar_one()
+    return session.connection().execute(_STATE_JSON, {"instance_id": instance_id}).scalar_one()
+
+
+# Statements built once: constructing a statement costs more than running it on SQLite.
+_TASK_WITH_INSTANCE = (
+    instance_select().add_columns(*TASK_COLUMNS)
+    .join(TASKS, TASKS.c.instance_id == INSTANCES.c.id)
+    .where(TASKS.c.task_guid == bindparam("guid"))
+)
+_INSTANCE_BY_ID = instance_select().where(INSTANCES.c.id == bindparam("instance_id"))
+_STATE_JSON = select(INSTANCES.c.state_json).where(INSTANCES.c.id == bindparam("instance_id"))
+_SAVE_INSTANCE = update(INSTANCES).where(
+    INSTANCES.c.id == bindparam("b_id"), INSTANCES.c.revision == bindparam("b_revision")
+)
+_UPDATE_TASK = update(TASKS).where(TASKS.c.id == bindparam("b_id"))
+INSERT_TASKS = insert(TASKS)
+INSERT_EVENTS = insert(TaskEvent.__table__)
+
+
+def save_instance(session: Session, instance_id: int, revision: int, values: dict) -> bool:
+    """UPDATE … WHERE id = ? AND revision = ?; False when another change got there first."""
+    params = {"b_id": instance_id, "b_revision": revision, **values}
+    return session.connection().execute(_SAVE_INSTANCE, params).rowcount == 1
+
+
+def update_task(session: Session, task_id: int, values: dict) -> None:
+    session.connection().execute(_UPDATE_TASK, {"b_id": task_id, **values})

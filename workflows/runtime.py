@@ -27,7 +27,7 @@ from models.case import Case, CaseStatus
 from models.message import MessageRoute
 from models.process import InstanceStatus
 from models.staff import Role
-from models.task import HumanTaskState, TaskEvent
+from models.task import HumanTaskState
 from workflows import rows
 from workflows.cache import CACHE
 from workflows.definitions import SPECS
@@ -63,17 +63,31 @@ def find_task_spec(spec, subprocess_specs: dict, bpmn_id: str):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What the index tables reflect: ready user tasks (guid → bpmn id) and awaited messages."""
+    """What the index tables reflect of a workflow: ready user tasks (guid → bpmn id), awaited
+    messages, the next timer and the deepest open task; taken in one pass over the tree."""
 
     ready: dict[str, str]
     messages: frozenset[str]
+    next_timer: datetime | None = None
+    depth: int = 0
 
     @classmethod
     def of(cls, workflow: BpmnWorkflow | None) -> Snapshot:
         if workflow is None:
             return cls({}, frozenset())
-        ready = {str(t.id): t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-        return cls(ready, frozenset(waiting_messages(workflow)))
+        open_tasks = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+        ready = {
+            str(t.id): t.task_spec.bpmn_id for t in open_tasks if t.state == TaskState.READY and t.task_spec.manual
+        }
+        messages, timers = set(), []
+        for pending in workflow.waiting_events():
+            if pending.event_type == MESSAGE_EVENT:
+                messages.add(pending.name)
+            elif pending.event_type in TIMER_EVENTS and isinstance(pending.value, str):
+                moment = datetime.fromisoformat(pending.value)
+                timers.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        depth = max((t.depth for t in open_tasks), default=0)
+        return cls(ready, frozenset(messages), min(timers, default=None), depth)
 
 
 @dataclass
@@ -99,10 +113,12 @@ class Handle:
 
 
 def open_instance(session: Session, instance: InstanceRow) -> Handle:
-    workflow = CACHE.take(cache_key(instance), instance.revision)
-    if workflow is None:
-        spec, subprocess_specs = SPECS.get(session, instance.definition_id, instance.checksum)
-        workflow = load_instance(rows.state_json(session, instance.id), spec, subprocess_specs)
+    cached = CACHE.take(cache_key(instance), instance.revision)
+    if cached is not None:
+        workflow, snapshot = cached
+        return Handle(instance, workflow, snapshot)
+    spec, subprocess_specs = SPECS.get(session, instance.definition_id, instance.checksum)
+    workflow = load_instance(rows.state_json(session, instance.id), spec, subprocess_specs)
     return Handle(instance, workflow, Snapshot.of(workflow))
 
 
@@ -120,6 +136,7 @@ def task_of(workflow: BpmnWorkflow, guid: str):
 
 @dataclass
 class StepOutcome:
+    after: Snapshot
     error: str | None = None
 
 
@@ -141,19 +158,22 @@ def advance(
             workflow.refresh_timers()
             workflow.do_engine_steps()
     except (SpiffWorkflowException, ScriptError) as exc:
-        return StepOutcome(error=_describe(exc))
+        return StepOutcome(Snapshot.of(workflow), error=_describe(exc))
     except Exception as exc:  # a bug must not lose the case either; it is logged in full
         log.exception("workflow step failed for instance %s", instance.id)
-        return StepOutcome(error=f"処理中に予期しないエラーが発生しました（{type(exc).__name__}: {exc}）")
+        return StepOutcome(
+            Snapshot.of(workflow), error=f"処理中に予期しないエラーが発生しました（{type(exc).__name__}: {exc}）"
+        )
     finally:
         engine.handler_context = None
-    depth = deepest_open_task(workflow)
-    if depth > MAX_TASK_DEPTH:
+    after = Snapshot.of(workflow)
+    if after.depth > MAX_TASK_DEPTH:
         return StepOutcome(
-            error=f"繰り返し（ループ）が多すぎるため停止しました（タスクの深さ {depth}、上限 {MAX_TASK_DEPTH}）。"
+            after,
+            error=f"繰り返し（ループ）が多すぎるため停止しました（タスクの深さ {after.depth}、上限 {MAX_TASK_DEPTH}）。"
             "案件を確認し、必要なら取り消して新しく開始してください。"
         )
-    return StepOutcome()
+    return StepOutcome(after)
 
 
 def _describe(exc: Exception) -> str:
@@ -166,24 +186,6 @@ def _describe(exc: Exception) -> str:
         message = str(exc.args[0]) if exc.args else str(exc)
         message = message.removeprefix("ScriptError:")
     return f"{where}エラーが発生しました: {message}"
-
-
-def deepest_open_task(workflow: BpmnWorkflow) -> int:
-    open_tasks = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
-    return max((task.depth for task in open_tasks), default=0)
-
-
-def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
-    due = []
-    for pending in workflow.waiting_events():
-        if pending.event_type in TIMER_EVENTS and isinstance(pending.value, str):
-            moment = datetime.fromisoformat(pending.value)
-            due.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-    return min(due, default=None)
-
-
-def waiting_messages(workflow: BpmnWorkflow) -> set[str]:
-    return {p.name for p in workflow.waiting_events() if p.event_type == MESSAGE_EVENT}
 
 
 def persist(
@@ -207,25 +209,20 @@ def persist(
         "serializer_version": SERIALIZER_VERSION,
         "revision": instance.revision + 1,
         "status": status,
-        "next_timer_at": None if completed or outcome.error else next_timer_at(workflow),
+        "next_timer_at": None if completed or outcome.error else outcome.after.next_timer,
         "error_message": outcome.error,
         "error_count": instance.error_count + 1 if outcome.error else 0,
         "next_retry_at": now + retry_delay(instance.error_count + 1) if outcome.error else None,
         "updated_at": now,
     }
     connection = session.connection()
-    result = connection.execute(
-        update(rows.INSTANCES)
-        .where(rows.INSTANCES.c.id == instance.id, rows.INSTANCES.c.revision == instance.revision)
-        .values(**values)
-    )
-    if result.rowcount != 1:
+    if not rows.save_instance(session, instance.id, instance.revision, values):
         raise Conflict("この案件は直前に他の職員または処理によって更新されました。画面を開き直してください。")
     instance.revision, instance.status = values["revision"], status
     instance.error_count, instance.error_message = values["error_count"], values["error_message"]
     if after_lock is not None:
         after_lock()
-    after = Snapshot.of(workflow)
+    after = outcome.after
     stage = sync_human_tasks(session, handle, after, now)
     sync_message_routes(session, handle, after)
     case_values: dict[str, Any] = {}
@@ -249,9 +246,9 @@ def persist(
     elif completed:
         handle.event("instance_completed", None, now)
     if handle.events:
-        connection.execute(insert(TaskEvent.__table__), handle.events)
+        connection.execute(rows.INSERT_EVENTS, handle.events)
         handle.events = []
-    CACHE.put_after_commit(session, cache_key(instance), instance.revision, workflow)
+    CACHE.put_after_commit(session, cache_key(instance), instance.revision, (workflow, after))
     return after
 
 
@@ -294,7 +291,7 @@ def sync_human_tasks(session: Session, handle: Handle, after: Snapshot, now: dat
         )
         if props.milestone:
             milestone = props.milestone[:100]
-    session.connection().execute(insert(rows.TASKS), new_rows)
+    session.connection().execute(rows.INSERT_TASKS, new_rows)
     return milestone
 
 

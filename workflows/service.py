@@ -251,7 +251,7 @@ def complete_task(
                                   "completed_at": ctx.now}
         if task.assignee_id is None:
             values.update(assignee_id=actor.staff_id, claimed_at=ctx.now)
-        session.connection().execute(update(rows.TASKS).where(rows.TASKS.c.id == task.id).values(**values))
+        rows.update_task(session, task.id, values)
         handle.event("complete", actor.staff_id, ctx.now, task_guid=task_guid, bpmn_id=task.bpmn_id,
                      terminal=actor.terminal, data=_jsonable(cleaned))
 
