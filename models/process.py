@@ -23,6 +23,8 @@ class ProcessDefinition(Base):
     process_key: Mapped[str] = mapped_column(String(100))  # BPMN process id
     version: Mapped[int] = mapped_column(Integer)
     bpmn_xml: Mapped[str] = mapped_column(Text)
+    # DMN decision tables the process calls, as JSON {file name: XML}; NULL when none.
+    dmn_xml: Mapped[str | None] = mapped_column(Text)
     checksum: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the XML
     # Parsed spec, serialized once per version so instances need not carry it.
     spec_json: Mapped[str | None] = mapped_column(Text)

@@ -8,8 +8,11 @@ started on; new instances use the newest version of their process key.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,13 +36,25 @@ def read_limited(path: Path) -> bytes:
 
 
 def deploy(
-    session: Session, data: bytes, *, note: str | None = None, published_by_id: int | None = None
+    session: Session,
+    data: bytes,
+    *,
+    note: str | None = None,
+    published_by_id: int | None = None,
+    dmn: Mapping[str, bytes] | None = None,
 ) -> ProcessDefinition:
-    """Validate and store `data` as the next version of its process; DefinitionInvalid if not valid."""
-    result = validate_bpmn(data)
+    """Validate and store `data` as the next version of its process; DefinitionInvalid if not valid.
+
+    `dmn` maps file names to the DMN decision tables the process calls.
+    """
+    dmn = dict(dmn or {})
+    result = validate_bpmn(data, list(dmn.values()))
     if not result.ok:
         raise DefinitionInvalid(result.problems)
-    checksum = hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256(data)
+    for name in sorted(dmn):
+        digest.update(name.encode() + b"\0" + dmn[name])
+    checksum = digest.hexdigest()
     latest = newest_definition(session, result.process_key, load_shipped_if_absent=False)
     if latest is not None and latest.checksum == checksum:
         raise WorkflowError(f"同じ内容が既に第 {latest.version} 版として公開されています")
@@ -47,6 +62,7 @@ def deploy(
         process_key=result.process_key,
         version=(latest.version if latest else 0) + 1,
         bpmn_xml=data.decode("utf-8"),
+        dmn_xml=json.dumps({k: v.decode("utf-8") for k, v in dmn.items()}, ensure_ascii=False) if dmn else None,
         checksum=checksum,
         spec_json=dump_spec(result.spec, result.subprocess_specs),
         published_by_id=published_by_id,
@@ -88,18 +104,31 @@ def load_shipped(session: Session, directory: Path | None = None) -> list[Shippe
     """Store each shipped `*.bpmn` as version 1 of its process when that process has no version yet."""
     directory = directory or SHIPPED_DIRECTORY
     results = []
-    for path in sorted(directory.glob("*.bpmn")) if directory.is_dir() else []:
+    if not directory.is_dir():
+        return results
+    tables = {path.name: read_limited(path) for path in sorted(directory.glob("*.dmn"))}
+    for path in sorted(directory.glob("*.bpmn")):
         data = read_limited(path)
-        validation = validate_bpmn(data)
+        validation = validate_bpmn(data, list(tables.values()))
         if not validation.ok:
             results.append(ShippedResult(path, validation.process_key, False, tuple(validation.problems)))
             continue
         key = validation.process_key
         exists = newest_definition(session, key, load_shipped_if_absent=False) is not None
         if not exists:
-            deploy(session, data, note=SHIPPED_NOTE)
+            deploy(session, data, note=SHIPPED_NOTE, dmn=_called_tables(data, tables))
         results.append(ShippedResult(path, key, not exists))
     return results
+
+
+def _called_tables(data: bytes, tables: dict[str, bytes]) -> dict[str, bytes]:
+    """The shipped DMN files whose decisions the BPMN file names."""
+    return {name: table for name, table in tables.items()
+            if any(f'id="{d}"'.encode() in table for d in _decision_ids(data))}
+
+
+def _decision_ids(data: bytes) -> set[str]:
+    return set(re.findall(r"calledDecisionId>\s*([^<\s]+)\s*<", data.decode("utf-8", "replace")))
 
 
 class _SpecCache:

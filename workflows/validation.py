@@ -7,6 +7,7 @@ BPMN element id and saying in Japanese what is wrong.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,10 +73,11 @@ class ValidationResult:
         return not self.problems
 
 
-def validate_bpmn(data: bytes) -> ValidationResult:
+def validate_bpmn(data: bytes, dmn: Sequence[bytes] = ()) -> ValidationResult:
+    """Validate a BPMN file, with the DMN decision tables its business-rule tasks call."""
     result = ValidationResult()
     try:
-        _validate(data, result)
+        _validate(data, dmn, result)
     except Exception as exc:  # the last line of defence: a problem, never a traceback
         result.problems.append(Problem("", f"BPMN を検証できませんでした（{type(exc).__name__}: {exc}）"))
     if result.problems:
@@ -83,19 +85,27 @@ def validate_bpmn(data: bytes) -> ValidationResult:
     return result
 
 
-def _validate(data: bytes, result: ValidationResult) -> None:
-    if len(data) > MAX_BYTES:
+def _validate(data: bytes, dmn: Sequence[bytes], result: ValidationResult) -> None:
+    if len(data) > MAX_BYTES or any(len(d) > MAX_BYTES for d in dmn):
         result.problems.append(
             Problem("", f"ファイルが大きすぎます（{len(data) // 1024 // 1024} MB、上限 {MAX_BYTES // 1024 // 1024} MB）")
         )
         return
     root = _parse_xml(data, result)
-    if root is None:
+    tables = [_parse_xml(d, result, root_tag=f"{{{ns}}}definitions", kind="DMN") for d in dmn for ns in
+              [_dmn_namespace(d)]]
+    if root is None or any(t is None for t in tables):
         return
     _check_expressions(root, result)
     _check_unsupported_events(root, result)
+    for table in tables:
+        _check_decision_cells(table, result)
+    if result.problems:
+        return
     parser = new_parser()
     try:
+        for table in tables:
+            parser.add_dmn_xml(table, filename="upload.dmn")
         parser.add_bpmn_xml(root, filename="upload.bpmn")
         key = _main_process(parser, root, result)
         if key is None:
@@ -116,7 +126,38 @@ def _validate(data: bytes, result: ValidationResult) -> None:
         _check_tasks(spec, result)
 
 
-def _parse_xml(data: bytes, result: ValidationResult):
+DMN_NAMESPACES = (
+    "https://www.omg.org/spec/DMN/20191111/MODEL/",
+    "http://www.omg.org/spec/DMN/20180521/MODEL/",
+    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
+)
+
+
+def _dmn_namespace(data: bytes) -> str:
+    head = data[:4096]
+    return next((ns for ns in DMN_NAMESPACES if ns.encode() in head), DMN_NAMESPACES[0])
+
+
+def _check_decision_cells(table, result: ValidationResult) -> None:
+    ns = {"dmn": table.nsmap.get(None) or _dmn_namespace(b"")}
+    for node in table.iterfind(".//dmn:inputExpression/dmn:text", ns):
+        _check_one(_nearest_id(node), (node.text or "").strip(), "eval", result)
+    for node in table.iterfind(".//dmn:outputEntry/dmn:text", ns):
+        if (node.text or "").strip():
+            _check_one(_nearest_id(node), node.text.strip(), "eval", result)
+    for node in table.iterfind(".//dmn:inputEntry/dmn:text", ns):
+        text = (node.text or "").strip()
+        if text in ("", "-"):
+            continue
+        # A cell is either a value compared for equality or an operator applied to the input.
+        forms_tried = [check_code(f"(v) == ({text})", "eval"), check_code(f"v {text}", "eval")]
+        if all(forms_tried):
+            meaningful = [f for f in forms_tried if not any("構文エラー" in m for m in f)]
+            for message in (meaningful or forms_tried)[0]:
+                result.problems.append(Problem(_nearest_id(node), f"決定表のセル: {message}"))
+
+
+def _parse_xml(data: bytes, result: ValidationResult, root_tag: str | None = None, kind: str = "BPMN"):
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
     )
@@ -124,11 +165,17 @@ def _parse_xml(data: bytes, result: ValidationResult):
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line = f"{exc.lineno} 行目: " if exc.lineno else ""
-        result.problems.append(Problem("", f"XML として読めません（{line}{exc.msg}）"))
+        result.problems.append(Problem("", f"{kind}: XML として読めません（{line}{exc.msg}）" if kind != "BPMN"
+                                       else f"XML として読めません（{line}{exc.msg}）"))
         return None
     if root.getroottree().docinfo.doctype:
         result.problems.append(Problem("", "DOCTYPE（エンティティ定義）を含む XML は受け付けません"))
         return None
+    if root_tag is not None:
+        if root.tag != root_tag:
+            result.problems.append(Problem("", f"{kind} のファイルではありません"))
+            return None
+        return root
     if root.tag != f"{{{BPMN_NS}}}definitions":
         result.problems.append(Problem("", "BPMN 2.0 のファイルではありません（bpmn:definitions がありません）"))
         return None
@@ -259,6 +306,7 @@ TRANSLATIONS = (
     ("was not found", "呼び出すプロセスが見つかりません"),
     ("Non-default exclusive outgoing sequence flow without condition", "既定でない分岐の流れに条件式がありません"),
     ("found two items", "参照先の要素が見つからないか、id が重複しています"),
+    ("No DMN Diagram available", "呼び出す決定表（DMN）が見つかりません"),
 )
 
 

@@ -1,4 +1,4 @@
-"""engine: message routing for waiting process instances
+"""engine: message routing for waiting process instances, DMN tables of a definition
 
 Revision ID: 0002
 Revises: 0001
@@ -17,6 +17,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("process_definition", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("dmn_xml", sa.Text(), nullable=True))
     op.create_table(
         "message_route",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -43,3 +45,5 @@ def downgrade() -> None:
     with op.batch_alter_table("message_route", schema=None) as batch_op:
         batch_op.drop_index("ix_message_route_lookup")
     op.drop_table("message_route")
+    with op.batch_alter_table("process_definition", schema=None) as batch_op:
+        batch_op.drop_column("dmn_xml")

@@ -31,10 +31,14 @@ def _read(path: str) -> bytes:
         raise click.ClickException(f"ファイルを読めません: {path}（{exc.strerror}）") from exc
 
 
+DMN_OPTION = click.option("--dmn", "dmn_files", multiple=True, help="呼び出す決定表（DMN ファイル、複数可）")
+
+
 @group.command("validate", help="BPMN ファイルを検証する（問題がなければ OK）。")
 @click.argument("file")
-def validate(file: str) -> None:
-    result = validate_bpmn(_read(file))
+@DMN_OPTION
+def validate(file: str, dmn_files: tuple[str, ...]) -> None:
+    result = validate_bpmn(_read(file), [_read(d) for d in dmn_files])
     if result.ok:
         click.echo("OK")
         return
@@ -46,12 +50,14 @@ def validate(file: str) -> None:
 @group.command("deploy", help="BPMN ファイルを検証し、新しい版として公開する。")
 @click.argument("file")
 @click.option("--note", default=None, help="公開の理由・変更点")
+@DMN_OPTION
 @with_appcontext
-def deploy(file: str, note: str | None) -> None:
+def deploy(file: str, note: str | None, dmn_files: tuple[str, ...]) -> None:
     data = _read(file)
+    tables = {Path(d).name: _read(d) for d in dmn_files}
     try:
         with database().transaction() as session:
-            definition = deploy_definition(session, data, note=note)
+            definition = deploy_definition(session, data, note=note, dmn=tables)
     except DefinitionInvalid as exc:
         for problem in exc.problems:
             click.echo(str(problem))
