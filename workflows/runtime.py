@@ -195,11 +195,14 @@ def persist(
     now: datetime,
     *,
     after_lock: Callable[[], None] | None = None,
+    cancelled: bool = False,
 ) -> Snapshot:
     """Store the instance and everything derived from it, or raise Conflict. Returns the new index state."""
     instance, workflow = handle.instance, handle.workflow
-    completed = outcome.error is None and workflow.is_completed()
-    if outcome.error:
+    completed = outcome.error is None and workflow.is_completed() and not cancelled
+    if cancelled:
+        status = InstanceStatus.CANCELLED
+    elif outcome.error:
         status = InstanceStatus.ERROR
     else:
         status = InstanceStatus.COMPLETED if completed else InstanceStatus.RUNNING
@@ -209,7 +212,7 @@ def persist(
         "serializer_version": SERIALIZER_VERSION,
         "revision": instance.revision + 1,
         "status": status,
-        "next_timer_at": None if completed or outcome.error else outcome.after.next_timer,
+        "next_timer_at": None if completed or cancelled or outcome.error else outcome.after.next_timer,
         "error_message": outcome.error,
         "error_count": instance.error_count + 1 if outcome.error else 0,
         "next_retry_at": now + retry_delay(instance.error_count + 1) if outcome.error else None,
@@ -231,8 +234,9 @@ def persist(
             InstanceStatus.ERROR: CaseStatus.ERROR,
             InstanceStatus.COMPLETED: CaseStatus.CLOSED,
             InstanceStatus.RUNNING: CaseStatus.OPEN,
+            InstanceStatus.CANCELLED: CaseStatus.CANCELLED,
         }[status]
-        if completed:
+        if completed or cancelled:
             case_values["closed_at"] = now
     if stage:
         case_values["stage"] = stage
@@ -270,7 +274,7 @@ def sync_human_tasks(session: Session, handle: Handle, after: Snapshot, now: dat
         )
         for guid in sorted(gone):
             handle.event("cancelled", None, now, task_guid=guid, bpmn_id=handle.before.ready[guid],
-                         note="境界イベントなどにより作業が取り消されました")
+                         note="作業が取り消されました（期限などの境界イベント、または案件の取消）")
     new = [guid for guid in after.ready if guid not in handle.before.ready]
     if not new:
         return None

@@ -30,6 +30,7 @@ from workflows import forms, rows, runtime
 from workflows.definitions import SPECS, newest_definition
 from workflows.errors import (
     Conflict,
+    FormInvalid,
     InstanceNotRunnable,
     NotAllowed,
     NotFound,
@@ -350,6 +351,30 @@ def retry(
     handle.event("retry", actor.staff_id if actor else None, ctx.now, terminal=actor.terminal if actor else None,
                  note=f"{attempts} 回目のエラーからの再実行")
     return _state(handle, runtime.persist(session, handle, outcome, ctx.now))
+
+
+def cancel_case(
+    session: Session, instance_id: int, actor: Actor, reason: str, *, clock: Clock = system_clock
+) -> InstanceState:
+    """取消: a supervisor stops a case for good (e.g. withdrawn, or stuck in the error state).
+
+    Open inbox rows are cancelled, timers and message routes removed; the history stays.
+    """
+    ctx = _Context(session, clock)
+    if Role.SUPERVISOR not in actor.roles:
+        raise NotAllowed("案件を取り消せるのは監督者だけです")
+    if not reason.strip():
+        raise FormInvalid({"取消理由": "入力してください"})
+    handle = runtime.open_by_id(session, instance_id)
+    if handle is None:
+        raise NotFound("案件の処理状態が見つかりません")
+    if handle.instance.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
+        raise InstanceNotRunnable(_not_runnable(handle.instance))
+    handle.workflow.cancel()
+    handle.event("case_cancelled", actor.staff_id, ctx.now, terminal=actor.terminal, note=reason.strip())
+    after = runtime.persist(session, handle, runtime.StepOutcome(runtime.Snapshot.of(None)), ctx.now,
+                            cancelled=True)
+    return _state(handle, after)
 
 
 def fire_timers(session: Session, handle: runtime.Handle, clock: Clock) -> InstanceState:

@@ -87,3 +87,16 @@ def test_a_handler_error_leaves_none_of_its_writes(db, staff, clock):
     assert state.status == "error"
     with db.transaction() as session:
         assert session.scalars(select(Department).where(Department.code == "HALF")).all() == []
+
+
+def test_a_case_stuck_in_error_can_be_cancelled(db, staff, clock, lookup_operator):
+    _, failures = lookup_operator
+    failures.append(RuntimeError("停止中"))
+    state = start(db, staff, clock)
+    with db.transaction() as session:
+        cancelled = service.cancel_case(session, state.instance_id, staff["kantoku1"], "照会先の廃止", clock=clock)
+    assert cancelled.status == "cancelled"
+    clock.advance(hours=2)
+    assert timers.tick(db, clock).retries == 0
+    with db.transaction() as session:
+        assert session.get(Case, state.case_id).status == "cancelled"
