@@ -29,6 +29,7 @@ from typing import Any
 
 WORKER_SCRIPT = Path(__file__).with_name("sandbox_worker.py")
 HEADER = struct.Struct("!I")
+MAX_REPLY = 1024 * 1024  # task data is ids and small decisions; a bigger result is refused
 
 
 class ScriptError(Exception):
@@ -93,6 +94,8 @@ class _Worker:
             raise _WorkerLost("サンドボックスが応答しません") from exc
         deadline = time.monotonic() + self.limits.wall_seconds
         size = HEADER.unpack(self._read(HEADER.size, deadline))[0]
+        if size > MAX_REPLY:
+            raise _WorkerLost(f"スクリプトの結果が大きすぎます（{size // 1024} KB、上限 {MAX_REPLY // 1024} KB）")
         reply = json.loads(self._read(size, deadline), object_hook=_decode)
         if not reply["ok"]:
             raise ScriptError(reply["error"])

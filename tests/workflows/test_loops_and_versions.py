@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from models import HumanTask, ProcessDefinition, ProcessInstance
+from models import Department, HumanTask, ProcessDefinition, ProcessInstance, Staff
 from tests.workflows.conftest import BPMN, deploy_file
 from workflows import runtime, service
 from workflows.cache import CACHE
@@ -101,18 +101,29 @@ def test_shipped_files_load_once_as_version_one(db, tmp_path):
             ("fix_deadline", 1, "同梱の定義（初版）"), ("review_loop", 1, "同梱の定義（初版）")]
 
 
-def test_cli_deploy_stores_a_new_version_with_its_note(cli, db, tmp_path):
+def test_cli_deploy_stores_a_new_version_with_its_note_and_publisher(cli, db, tmp_path):
+    with db.transaction() as session:
+        department = Department(code="P01", name="保健課")
+        session.add(department)
+        session.flush()
+        person = Staff(login_id="gyomu9", full_name="業務 九郎", department_id=department.id, password_hash="-")
+        session.add(person)
+        session.flush()
+        owner = person.id
     path = tmp_path / "review.bpmn"
     path.write_bytes((BPMN / "review_loop.bpmn").read_bytes())
     result = cli.invoke(args=["processes", "deploy", str(path), "--note", "初版"])
     assert result.exit_code == 0, result.output
     assert "review_loop を第 1 版として公開しました" in result.output
     path.write_text(path.read_text().replace('name="決裁"', 'name="最終決裁"'))
-    result = cli.invoke(args=["processes", "deploy", str(path), "--note", "名称変更"])
+    result = cli.invoke(args=["processes", "deploy", str(path), "--note", "名称変更", "--by", "nobody"])
+    assert result.exit_code == 1 and "職員「nobody」が見つかりません" in result.output
+    result = cli.invoke(args=["processes", "deploy", str(path), "--note", "名称変更", "--by", "gyomu9"])
     assert "第 2 版" in result.output
     with db.transaction() as session:
         rows = session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.version)).all()
         assert [(d.version, d.note, len(d.checksum)) for d in rows] == [(1, "初版", 64), (2, "名称変更", 64)]
+        assert rows[0].published_by_id is None and rows[1].published_by_id == owner
 
 
 def test_a_reloaded_instance_still_refuses_import(db, staff, clock):

@@ -84,3 +84,9 @@ def test_static_check_names_the_problem(code, mode, expected):
 def test_static_check_accepts_ordinary_code():
     assert check_code("result == 'fix' and copies * 2 ** 3 < 100", "eval") == []
     assert check_code("total = 0\nfor x in items:\n    total += x", "exec") == []
+
+
+def test_a_result_too_large_to_be_case_data_is_refused(sandbox):
+    with pytest.raises(ScriptError, match="大きすぎます"):
+        sandbox.execute("blob = 'x' * 2000000", {})
+    assert sandbox.evaluate("1", {}) == 1

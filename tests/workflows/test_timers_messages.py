@@ -132,3 +132,19 @@ def test_message_nobody_waits_for_is_refused(db, waiting_case, clock):
         service.send_message(session, "chukan_reply", waiting_case.case_no, {}, clock=clock)
     with db.transaction() as session, pytest.raises(NotFound):
         service.send_message(session, "chukan_reply", waiting_case.case_no, {}, clock=clock)
+
+
+def test_intermediate_timer_releases_the_next_task_after_the_clock_moves(db, staff, clock):
+    deploy_file(db, "waiting_period.bpmn")
+    with db.transaction() as session:
+        state = service.start_case(session, "relief", "waiting_period", staff["madoguchi1"], clock=clock)
+    assert state.ready_tasks == ()
+    clock.advance(days=6, hours=23)
+    assert timers.tick(db, clock).timers == 0
+    clock.advance(hours=2)
+    assert timers.tick(db, clock).timers == 1
+    with db.transaction() as session:
+        [task] = session.scalars(select(HumanTask).where(HumanTask.state == "ready")).all()
+        assert task.bpmn_id == "follow_up"
+        assert session.get(Case, state.case_id).stage == "督促"
+        assert session.get(ProcessInstance, state.instance_id).next_timer_at is None

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
+from models.staff import Staff
 from web.db import database
 from workflows.definitions import deploy as deploy_definition
 from workflows.definitions import load_shipped, read_limited
@@ -50,14 +52,22 @@ def validate(file: str, dmn_files: tuple[str, ...]) -> None:
 @group.command("deploy", help="BPMN ファイルを検証し、新しい版として公開する。")
 @click.argument("file")
 @click.option("--note", default=None, help="公開の理由・変更点")
+@click.option("--by", "login_id", default=None, help="公開する職員のログイン ID")
 @DMN_OPTION
 @with_appcontext
-def deploy(file: str, note: str | None, dmn_files: tuple[str, ...]) -> None:
+def deploy(file: str, note: str | None, login_id: str | None, dmn_files: tuple[str, ...]) -> None:
     data = _read(file)
     tables = {Path(d).name: _read(d) for d in dmn_files}
     try:
         with database().transaction() as session:
-            definition = deploy_definition(session, data, note=note, dmn=tables)
+            publisher = None
+            if login_id:
+                publisher = session.scalars(select(Staff).where(Staff.login_id == login_id)).one_or_none()
+                if publisher is None:
+                    raise click.ClickException(f"職員「{login_id}」が見つかりません")
+            definition = deploy_definition(
+                session, data, note=note, dmn=tables, published_by_id=publisher.id if publisher else None
+            )
     except DefinitionInvalid as exc:
         for problem in exc.problems:
             click.echo(str(problem))
