@@ -22,6 +22,8 @@ PENDING = "sesshu_workflow_cache"
 
 
 class WorkflowCache:
+    """Entries are (workflow, snapshot of its index state) by key, valid for one revision."""
+
     def __init__(self, size: int = 256) -> None:
         self._items: OrderedDict[Key, tuple[int, Any]] = OrderedDict()
         self._lock = threading.Lock()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -177,15 +177,22 @@ def advance(
 
 
 def _describe(exc: Exception) -> str:
+    """A Japanese account of a failed step, naming the BPMN element where it happened."""
     task = getattr(exc, "task", None)
     where = f"「{task.task_spec.bpmn_name or task.task_spec.bpmn_id}」で" if task is not None else ""
-    cause = exc.__cause__ or exc.__context__
-    if isinstance(exc, ScriptError) or isinstance(cause, ScriptError):
-        message = str(exc if isinstance(exc, ScriptError) else cause)
-    else:
-        message = str(exc.args[0]) if exc.args else str(exc)
-        message = message.removeprefix("ScriptError:")
-    return f"{where}エラーが発生しました: {message}"
+    inner = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
+    message = str(exc.args[0]) if exc.args else str(exc)
+    if isinstance(exc, ScriptError) or isinstance(inner, ScriptError):
+        message = str(exc if isinstance(exc, ScriptError) else inner)
+    elif message.startswith("処理「"):
+        pass  # a service-task failure, already described
+    elif isinstance(inner, NameError):
+        message = f"式またはスクリプトに未定義の名前があります（{inner}）"
+    elif inner is not None:
+        message = f"式またはスクリプトの実行に失敗しました（{type(inner).__name__}: {inner}）"
+    line = getattr(exc, "line_number", None)
+    suffix = f"（{line} 行目）" if line else ""
+    return f"{where}エラーが発生しました: {message}{suffix}"
 
 
 def persist(
@@ -256,9 +263,8 @@ def persist(
     return after
 
 
-def retry_delay(attempt: int):
-    from datetime import timedelta
-
+def retry_delay(attempt: int) -> timedelta:
+    """Back-off before the worker retries a failed step: 1, 2, 4 … at most 60 minutes."""
     return timedelta(minutes=min(2 ** (attempt - 1), 60))
 
 

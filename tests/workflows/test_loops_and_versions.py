@@ -173,3 +173,15 @@ def test_what_slips_past_validation_is_stopped_at_run_time(db, staff, clock, scr
         state = service.start_case(session, "relief", "review_loop", staff["madoguchi1"], clock=clock)
     assert state.status == "error"
     assert "悪意" in state.error and expected in state.error
+
+
+def test_a_condition_naming_missing_data_stops_with_a_japanese_message(db, staff, clock):
+    text = (BPMN / "review_loop.bpmn").read_text().replace("result == 'fix'", "reslt == 'fix'")
+    with db.transaction() as session:
+        deploy(session, text.encode())
+        state = service.start_case(session, "relief", "review_loop", staff["madoguchi1"], clock=clock)
+    state = complete(db, state.ready_tasks[0], staff["madoguchi1"], {"received_on": "2026-11-26"}, clock)
+    state = complete(db, state.ready_tasks[0], staff["shinsa1"], {"result": "fix"}, clock)
+    assert state.status == "error"
+    assert "未定義の名前" in state.error and "reslt" in state.error
+    assert "Error evaluating" not in state.error
