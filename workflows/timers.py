@@ -111,4 +111,6 @@ def worker(
                 log.info("timers fired: %s, retries: %s", report.timers, report.retries)
         except Exception:  # keep the worker alive; the next pass retries
             log.exception("workflow worker pass failed")
-        time.sleep(interval)
+        resume_at = time.monotonic() + interval
+        while not should_stop() and time.monotonic() < resume_at:
+            time.sleep(min(0.2, interval))
