@@ -114,7 +114,7 @@ def _validate(data: bytes, dmn: Sequence[bytes], result: ValidationResult) -> No
         result.spec = parser.get_spec(key)
         result.subprocess_specs = parser.get_subprocess_specs(key)
     except ValidationException as exc:
-        result.problems.append(_from_spiff(exc))
+        result.problems.append(_from_spiff(exc, root))
         return
     except SpiffWorkflowException as exc:
         result.problems.append(Problem(getattr(exc, "id", "") or "", _translate(str(exc))))
@@ -317,8 +317,19 @@ def _translate(message: str) -> str:
     return f"BPMN の解析エラー: {message.splitlines()[0] if message else ''}"
 
 
-def _from_spiff(exc: ValidationException) -> Problem:
-    message = _translate(str(exc.args[0]) if exc.args else str(exc))
-    if not exc.id and exc.line_number:
-        message = f"{exc.line_number} 行目: {message}"
-    return Problem(exc.id or "", message)
+def _from_spiff(exc: ValidationException, root) -> Problem:
+    text = str(exc.args[0]) if exc.args else str(exc)
+    if exc.id or not exc.line_number:
+        return Problem(exc.id or "", _translate(text))
+    # A schema (XSD) error carries only a line: name the element found there.
+    text = text.replace(f"{{{BPMN_NS}}}", "bpmn:").replace(f"{{{SPIFF_NS}}}", "spiffworkflow:")
+    element_id = _id_at_line(root, int(exc.line_number))
+    return Problem(element_id, f"{exc.line_number} 行目: BPMN の XML スキーマに合いません（{text}）")
+
+
+def _id_at_line(root, line: int) -> str:
+    candidates = [node for node in root.iter() if isinstance(node.tag, str) and node.sourceline == line]
+    for node in candidates:
+        if node.get("id"):
+            return node.get("id")
+    return _nearest_id(candidates[0].getparent()) if candidates else ""

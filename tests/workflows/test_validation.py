@@ -159,3 +159,10 @@ def test_cli_validate_survives_a_50_megabyte_file_and_binary_junk(cli, tmp_path)
         assert result.exit_code == 1, result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
         assert "Traceback" not in result.output
+
+
+def test_schema_errors_name_the_element_on_the_reported_line():
+    text = REVIEW.replace('<bpmn:userTask id="approve" name="決裁">', '<bpmn:userTask id="approve" name="決裁" colour="red">')
+    [(element_id, message)] = problems_of(text)
+    assert element_id == "approve"
+    assert "XML スキーマ" in message and "colour" in message
