@@ -57,6 +57,9 @@ class ProcessInstance(Base):
     state_json: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(10))
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Random per save: a process may reuse its in-memory copy of the workflow only while the
+    # row still carries the token it saved (robust even if ids and revisions repeat).
+    state_token: Mapped[str | None] = mapped_column(String(32))
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error_message: Mapped[str | None] = mapped_column(Text)
     error_count: Mapped[int] = mapped_column(Integer, default=0)

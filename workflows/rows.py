@@ -33,6 +33,7 @@ class InstanceRow:
     error_count: int
     error_message: str | None
     created_at: datetime
+    state_token: str | None
     checksum: str
     case_no: str
 
@@ -52,7 +53,8 @@ class TaskRow:
 
 INSTANCE_COLUMNS = (
     INSTANCES.c.id, INSTANCES.c.case_id, INSTANCES.c.definition_id, INSTANCES.c.status, INSTANCES.c.revision,
-    INSTANCES.c.error_count, INSTANCES.c.error_message, INSTANCES.c.created_at, DEFINITIONS.c.checksum,
+    INSTANCES.c.error_count, INSTANCES.c.error_message, INSTANCES.c.created_at, INSTANCES.c.state_token,
+    DEFINITIONS.c.checksum,
     CASES.c.case_no,
 )
 TASK_COLUMNS = (

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -49,8 +49,8 @@ MESSAGE_EVENT = "MessageEventDefinition"
 ROUTES = MessageRoute.__table__
 
 
-def cache_key(instance: InstanceRow) -> tuple[int, datetime | None]:
-    return (instance.id, instance.created_at)
+def cache_version(instance: InstanceRow) -> tuple[int, str | None]:
+    return (instance.revision, instance.state_token)
 
 
 def find_task_spec(spec, subprocess_specs: dict, bpmn_id: str):
@@ -113,7 +113,7 @@ class Handle:
 
 
 def open_instance(session: Session, instance: InstanceRow) -> Handle:
-    cached = CACHE.take(cache_key(instance), instance.revision)
+    cached = CACHE.take(instance.id, cache_version(instance))
     if cached is not None:
         workflow, snapshot = cached
         return Handle(instance, workflow, snapshot)
@@ -218,6 +218,7 @@ def persist(
         "state_json": dump_instance(workflow),
         "serializer_version": SERIALIZER_VERSION,
         "revision": instance.revision + 1,
+        "state_token": uuid4().hex,
         "status": status,
         "next_timer_at": None if completed or cancelled or outcome.error else outcome.after.next_timer,
         "error_message": outcome.error,
@@ -228,7 +229,7 @@ def persist(
     connection = session.connection()
     if not rows.save_instance(session, instance.id, instance.revision, values):
         raise Conflict("この案件は直前に他の職員または処理によって更新されました。画面を開き直してください。")
-    instance.revision, instance.status = values["revision"], status
+    instance.revision, instance.status, instance.state_token = values["revision"], status, values["state_token"]
     instance.error_count, instance.error_message = values["error_count"], values["error_message"]
     if after_lock is not None:
         after_lock()
@@ -259,7 +260,7 @@ def persist(
     if handle.events:
         connection.execute(rows.INSERT_EVENTS, handle.events)
         handle.events = []
-    CACHE.put_after_commit(session, cache_key(instance), instance.revision, (workflow, after))
+    CACHE.put_after_commit(session, instance.id, cache_version(instance), (workflow, after))
     return after
 
 

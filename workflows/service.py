@@ -141,7 +141,7 @@ def start_case(
     start = workflow.get_tasks(state=TaskState.READY)[0]
     start.data.update({**(data or {}), "case_id": case.id, "case_no": case.case_no})
     row = InstanceRow(instance.id, case.id, definition.id, instance.status, instance.revision, 0, None,
-                      instance.created_at, definition.checksum, case.case_no)
+                      instance.created_at, None, definition.checksum, case.case_no)
     handle = runtime.Handle(row, workflow, runtime.Snapshot.of(None))
     outcome = runtime.advance(session, handle, clock)
     handle.event("start", actor.staff_id if actor else None, ctx.now, terminal=actor.terminal if actor else None,

@@ -1,4 +1,4 @@
-"""engine: message routing for waiting process instances, DMN tables of a definition
+"""engine: message routing, DMN tables of a definition, state token of an instance
 
 Revision ID: 0002
 Revises: 0001
@@ -19,6 +19,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("process_definition", schema=None) as batch_op:
         batch_op.add_column(sa.Column("dmn_xml", sa.Text(), nullable=True))
+    with op.batch_alter_table("process_instance", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("state_token", sa.String(length=32), nullable=True))
     op.create_table(
         "message_route",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -45,5 +47,7 @@ def downgrade() -> None:
     with op.batch_alter_table("message_route", schema=None) as batch_op:
         batch_op.drop_index("ix_message_route_lookup")
     op.drop_table("message_route")
+    with op.batch_alter_table("process_instance", schema=None) as batch_op:
+        batch_op.drop_column("state_token")
     with op.batch_alter_table("process_definition", schema=None) as batch_op:
         batch_op.drop_column("dmn_xml")
