@@ -7,6 +7,7 @@ so that it survives the caller's rollback. Nothing here returns SpiffWorkflow ob
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -110,6 +111,7 @@ def start_case(
     `data` holds only ids and small decision values; case data lives in Sesshu's tables.
     """
     ctx = _Context(session, clock)
+    _require_small_data(data or {})
     definition = newest_definition(session, process_key)
     if definition is None:
         raise NotFound(f"工程定義「{process_key}」が公開されていません")
@@ -496,6 +498,22 @@ def _not_runnable(instance: InstanceRow) -> str:
     if instance.status == InstanceStatus.COMPLETED:
         return "この案件の処理は完了しています"
     return "この案件は取り消されています"
+
+
+MAX_START_DATA = 4096  # bytes of JSON: ids and small decision values only
+
+
+def _require_small_data(data: Mapping[str, Any]) -> None:
+    """Start data must be plain JSON values, small, with names scripts can use."""
+    try:
+        size = len(json.dumps(dict(data), ensure_ascii=False))
+    except (TypeError, ValueError) as exc:
+        raise FormInvalid({"開始データ": "数値・文字列・真偽値・一覧・辞書だけを指定してください"}) from exc
+    if size > MAX_START_DATA:
+        raise FormInvalid({"開始データ": "大きすぎます。案件の情報は Sesshu の表に保存し、ID だけを渡してください"})
+    bad = [key for key in data if not isinstance(key, str) or not key.isidentifier() or key.startswith("_")]
+    if bad:
+        raise FormInvalid({"開始データ": f"使えない名前です: {', '.join(map(str, bad))}"})
 
 
 def _jsonable(data: Mapping[str, Any]) -> dict:

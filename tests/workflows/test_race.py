@@ -100,3 +100,34 @@ def test_two_threads_complete_the_same_task_and_exactly_one_wins(db, case, staff
     winner = winners[0]
     assert_exactly_one_completion(db, guid, staff[winner].staff_id, "fix" if winner == "shinsa1" else "ok",
                                   case.revision)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="row-lock race needs PostgreSQL; SQLite serialises writers")
+def test_two_people_claiming_at_once_get_one_claim(db, case, staff, clock):
+    guid = case.ready_tasks[0]
+    start = threading.Barrier(2, timeout=30)
+    outcomes: dict[str, object] = {}
+
+    def attempt(login: str) -> None:
+        try:
+            with db.transaction() as session:
+                start.wait()
+                service.claim(session, guid, staff[login], clock=clock)
+            outcomes[login] = "claimed"
+        except Conflict as exc:
+            outcomes[login] = exc
+
+    threads = [threading.Thread(target=attempt, args=(login,)) for login in ("shinsa1", "shinsa2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(str(v) if v != "claimed" else v for v in outcomes.values()) == [
+        "claimed", "この作業は先に他の職員が担当しました"]
+    with db.transaction() as session:
+        task = session.scalars(select(HumanTask).where(HumanTask.task_guid == guid)).one()
+        winner = next(login for login, v in outcomes.items() if v == "claimed")
+        assert task.assignee_id == staff[winner].staff_id
+        claims = session.scalars(select(TaskEvent).where(TaskEvent.action == "claim")).all()
+        assert [c.actor_id for c in claims] == [staff[winner].staff_id]

@@ -162,3 +162,13 @@ def test_task_form_is_read_without_deserializing(db, case):
         ("copies", "部数", "number", False),
     ]
     assert form.milestone == "受付"
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [({"resident": object()}, "数値・文字列"), ({"blob": "x" * 5000}, "大きすぎます"), ({"_secret": 1}, "使えない名前")],
+)
+def test_start_data_must_be_small_plain_values(db, staff, clock, data, fragment):
+    deploy_file(db, "review_loop.bpmn")
+    with db.transaction() as session, pytest.raises(FormInvalid, match=fragment):
+        service.start_case(session, "certificate", "review_loop", staff["madoguchi1"], data=data, clock=clock)
