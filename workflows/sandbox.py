@@ -96,7 +96,8 @@ class _Worker:
         size = HEADER.unpack(self._read(HEADER.size, deadline))[0]
         if size > MAX_REPLY:
             raise _WorkerLost(f"スクリプトの結果が大きすぎます（{size // 1024} KB、上限 {MAX_REPLY // 1024} KB）")
-        reply = json.loads(self._read(size, deadline), object_hook=_decode)
+        raw = self._read(size, deadline)
+        reply = json.loads(raw, object_hook=_decode if b'"$' in raw else None)
         if not reply["ok"]:
             raise ScriptError(reply["error"])
         return reply["value"]
@@ -144,6 +145,7 @@ class SandboxPool:
         return self._call({"op": "eval", "code": expression, "ctx": _plain(context), "ext": external or {}})
 
     def execute(self, script: str, context: dict, external: dict | None = None) -> dict:
+        """Run a script; returns {"set": {name: new value}, "del": [removed names]}."""
         return self._call({"op": "exec", "code": script, "ctx": _plain(context), "ext": external or {}})
 
     def _call(self, request: dict) -> Any:

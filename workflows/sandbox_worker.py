@@ -123,7 +123,12 @@ def compiled(code: str, mode: str):
     return found
 
 
-def run(request: dict) -> object:
+def run(request: dict, pristine: dict) -> object:
+    """Evaluate, or execute and report what changed: {"set": changed or new, "del": removed}.
+
+    `pristine` is a second, untouched decoding of the context, so that values changed in
+    place (a list appended to) are seen as changed.
+    """
     context = request["ctx"]
     external = request.get("ext") or {}
     env = {"__builtins__": HELPERS, **GUARDS, **external, **context}
@@ -131,7 +136,7 @@ def run(request: dict) -> object:
     if request["op"] == "eval":
         return eval(code, env)  # noqa: S307 - restricted bytecode in a limited process
     exec(code, env)  # noqa: S102 - restricted bytecode in a limited process
-    return {
+    result = {
         name: value
         for name, value in env.items()
         if not name.startswith("_")
@@ -139,6 +144,10 @@ def run(request: dict) -> object:
         and name not in external
         and not callable(value)
         and type(value).__name__ != "module"
+    }
+    return {
+        "set": {k: v for k, v in result.items() if k not in pristine or pristine[k] != v},
+        "del": [k for k in pristine if k not in result],
     }
 
 
@@ -175,7 +184,9 @@ def main() -> None:
     while True:
         try:
             (size,) = HEADER.unpack(read_exact(source, HEADER.size))
-            request = json.loads(read_exact(source, size), object_hook=decode)
+            raw = read_exact(source, size)
+            hook = decode if b'"$' in raw else None  # tagged values present: decode them
+            request = json.loads(raw, object_hook=hook)
         except EOFError:
             return
         used = resource.getrusage(resource.RUSAGE_SELF)
@@ -183,7 +194,8 @@ def main() -> None:
         hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
         resource.setrlimit(resource.RLIMIT_CPU, (spent + cpu_seconds, hard))
         try:
-            reply = {"ok": True, "value": run(request)}
+            pristine = json.loads(raw, object_hook=hook)["ctx"] if request["op"] == "exec" else {}
+            reply = {"ok": True, "value": run(request, pristine)}
             payload = json.dumps(reply, default=encode, ensure_ascii=False)
         except BaseException as exc:  # every failure goes back to the parent as a message
             payload = json.dumps({"ok": False, "error": describe(exc)}, ensure_ascii=False)

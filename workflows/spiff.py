@@ -72,9 +72,10 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         return pool().evaluate(expression, context, external_context)
 
     def execute(self, script, context, external_context=None):
-        result = pool().execute(script, context, external_context)
-        context.clear()
-        context.update(result)
+        changes = pool().execute(script, context, external_context)
+        context.update(changes["set"])
+        for name in changes["del"]:
+            context.pop(name, None)
         return True
 
 

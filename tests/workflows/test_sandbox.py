@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 
 import pytest
 
@@ -19,12 +20,20 @@ def sandbox():
 
 def test_conditions_and_scripts_see_task_data_and_helpers(sandbox):
     assert sandbox.evaluate("amount > 1000 or risk == 'high'", {"amount": 5, "risk": "high"}) is True
-    result = sandbox.execute(
+    changes = sandbox.execute(
         "deadline = add_days(parse_date(received_on), 30)\ncount = len([x for x in items if x > 1])",
         {"received_on": "2026-11-26", "items": [1, 2, 3]},
     )
-    assert result["count"] == 2
-    assert result["deadline"].isoformat() == "2026-12-26"
+    assert changes == {"set": {"count": 2, "deadline": date(2026, 12, 26)}, "del": []}
+
+
+def test_scripts_report_values_changed_in_place_and_removed():
+    pool = SandboxPool(Limits(workers=1))
+    try:
+        changes = pool.execute("items.append(4)\ndel old\nsame = same", {"items": [1], "old": 1, "same": "x"})
+    finally:
+        pool.close()
+    assert changes == {"set": {"items": [1, 4]}, "del": ["old"]}
 
 
 @pytest.mark.parametrize(
