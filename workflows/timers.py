@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -40,8 +41,15 @@ def _due(session: Session, condition, limit: int) -> list[InstanceRow]:
     return [InstanceRow(*row) for row in session.connection().execute(query)]
 
 
-def run_due_timers(session: Session, clock: Clock = system_clock, *, limit: int = 50) -> int:
-    """Fire the timers of up to `limit` due instances in the caller's transaction; how many."""
+def _clock(now: datetime | Clock) -> Clock:
+    return (lambda: now) if isinstance(now, datetime) else now
+
+
+def run_due_timers(session: Session, now: datetime | Clock = system_clock, *, limit: int = 50) -> int:
+    """Fire the timers of up to `limit` due instances in the caller's transaction; how many.
+
+    `now` is a moment or a clock (tests move it)."""
+    clock = _clock(now)
     now = clock()
     instances = _due(
         session,
@@ -53,8 +61,9 @@ def run_due_timers(session: Session, clock: Clock = system_clock, *, limit: int 
     return len(instances)
 
 
-def run_due_retries(session: Session, clock: Clock = system_clock, *, limit: int = 20) -> int:
+def run_due_retries(session: Session, now: datetime | Clock = system_clock, *, limit: int = 20) -> int:
     """Retry failed instances whose back-off has passed, up to MAX_AUTOMATIC_RETRIES times."""
+    clock = _clock(now)
     now = clock()
     instances = _due(
         session,
@@ -77,8 +86,9 @@ class TickReport:
     failures: list[str] = field(default_factory=list)
 
 
-def tick(database: Database, clock: Clock = system_clock, *, batch: int = 50) -> TickReport:
+def tick(database: Database, now: datetime | Clock = system_clock, *, batch: int = 50) -> TickReport:
     """One pass: every due timer and retry, a batch per transaction, until none is due."""
+    clock = _clock(now)
     report = TickReport()
     for attr, work in (("timers", run_due_timers), ("retries", run_due_retries)):
         while True:

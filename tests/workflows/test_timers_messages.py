@@ -148,3 +148,11 @@ def test_intermediate_timer_releases_the_next_task_after_the_clock_moves(db, sta
         assert task.bpmn_id == "follow_up"
         assert session.get(Case, state.case_id).stage == "督促"
         assert session.get(ProcessInstance, state.instance_id).next_timer_at is None
+
+
+def test_run_due_timers_takes_a_moment_in_the_callers_transaction(db, deadline_case, clock):
+    with db.transaction() as session:
+        assert timers.run_due_timers(session, clock.now) == 0
+    with db.transaction() as session:
+        assert timers.run_due_timers(session, clock.now.replace(year=2027)) == 1
+    assert len(timer_events(db)) == 1
