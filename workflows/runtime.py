@@ -31,7 +31,7 @@ from models.task import HumanTaskState
 from workflows import rows
 from workflows.cache import CACHE
 from workflows.definitions import SPECS
-from workflows.errors import Conflict
+from workflows.errors import Conflict, WorkflowError
 from workflows.roles import role_for_lane
 from workflows.rows import InstanceRow
 from workflows.sandbox import ScriptError
@@ -100,10 +100,6 @@ class Handle:
     events: list[dict] = field(default_factory=list)
     completed_guid: str | None = None
 
-    @property
-    def case_id(self) -> int:
-        return self.instance.case_id
-
     def event(self, action: str, actor_id: int | None, now: datetime, **columns: Any) -> None:
         self.events.append(
             {"case_id": self.instance.case_id, "instance_id": self.instance.id, "action": action,
@@ -157,6 +153,8 @@ def advance(
                 action()
             workflow.refresh_timers()
             workflow.do_engine_steps()
+    except WorkflowError:
+        raise  # a refusal meant for the caller (e.g. a message nobody waits for), not a failure
     except (SpiffWorkflowException, ScriptError) as exc:
         return StepOutcome(Snapshot.of(workflow), error=_describe(exc))
     except Exception as exc:  # a bug must not lose the case either; it is logged in full
