@@ -156,7 +156,12 @@ class SandboxPool:
                 self._all.add(worker)
         try:
             result = worker.call(request)
-        except _WorkerLost:
+        except ScriptError as exc:
+            if isinstance(exc, _WorkerLost):
+                self._discard(worker)
+                worker = None
+            raise
+        except BaseException:  # interrupted mid-call: its reply may still be in the pipe
             self._discard(worker)
             worker = None
             raise
