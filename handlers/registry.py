@@ -2,13 +2,18 @@
 
 A handler is a plain function `handler(context, **params) -> JSON-serializable value`,
 registered under an operator name (`spiffworkflow:serviceTaskOperator id=…`) with the
-parameters it declares. The engine refuses, at validation, any service task naming an
+parameters it declares, usually at import of its module in `handlers/`; every module of
+the package is imported before the first lookup, so a command or worker that never
+imported it still knows the operator. The engine refuses, at validation, any service task naming an
 unknown operator or passing an undeclared parameter, and at run time checks that every
 required parameter is present.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,6 +55,22 @@ class Operator:
 
 
 _OPERATORS: dict[str, Operator] = {}
+_discovered = False
+_discover_lock = threading.Lock()
+
+
+def discover() -> None:
+    """Import every module of the `handlers` package once, so their registrations run."""
+    global _discovered
+    with _discover_lock:
+        if _discovered:
+            return
+        _discovered = True
+        import handlers
+
+        for module in pkgutil.iter_modules(handlers.__path__):
+            if module.name != "registry":
+                importlib.import_module(f"handlers.{module.name}")
 
 
 def register(
@@ -82,8 +103,10 @@ def unregister(name: str) -> None:
 
 
 def get(name: str) -> Operator | None:
+    discover()
     return _OPERATORS.get(name)
 
 
 def names() -> list[str]:
+    discover()
     return sorted(_OPERATORS)

@@ -92,3 +92,25 @@ def test_registered_form_is_known_to_validation_and_cleans_on_the_server():
         assert error.value.errors == {"代理人氏名": "入力してください", "部数": "1 から 10 で入力してください"}
     finally:
         forms.unregister_form("proxy_request")
+
+
+def test_cli_validate_knows_forms_registered_by_any_web_forms_module(cli, tmp_path, monkeypatch):
+    import web.forms
+
+    (tmp_path / "sample_proxy_form.py").write_text(
+        "from wtforms import Form, StringField\n"
+        "from web.forms.generic import register\n"
+        "class SampleProxyForm(Form):\n    proxy_name = StringField('代理人氏名')\n"
+        "register('sample_proxy', SampleProxyForm)\n"
+    )
+    monkeypatch.setattr(web.forms, "__path__", [*web.forms.__path__, str(tmp_path)])
+    bpmn = tmp_path / "p.bpmn"
+    bpmn.write_text((BPMN / "review_loop.bpmn").read_text().replace(
+        """<spiffworkflow:property name="fields" value='[{"name": "fix_note", "label": "補正内容", "type": "textarea"}]'/>""",
+        '<spiffworkflow:property name="form" value="sample_proxy"/>',
+    ))
+    try:
+        result = cli.invoke(args=["processes", "validate", str(bpmn)])
+        assert (result.exit_code, result.output.strip()) == (0, "OK")
+    finally:
+        forms.unregister_form("sample_proxy")

@@ -100,3 +100,21 @@ def test_a_case_stuck_in_error_can_be_cancelled(db, staff, clock, lookup_operato
     assert timers.tick(db, clock).retries == 0
     with db.transaction() as session:
         assert session.get(Case, state.case_id).status == "cancelled"
+
+
+def test_operators_of_every_handler_module_are_known_without_importing_them(tmp_path, monkeypatch):
+    import handlers
+    from handlers import registry
+
+    (tmp_path / "sample_notice.py").write_text(
+        "from handlers.registry import register\n"
+        "def send(context, case_id):\n    return {'sent': case_id}\n"
+        "register('sample/notice', send, ['case_id'])\n"
+    )
+    monkeypatch.setattr(handlers, "__path__", [*handlers.__path__, str(tmp_path)])
+    monkeypatch.setattr(registry, "_discovered", False)
+    try:
+        operator = registry.get("sample/notice")
+        assert operator is not None and operator.parameter_names == {"case_id"}
+    finally:
+        registry.unregister("sample/notice")

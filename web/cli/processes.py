@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from models.staff import Staff
 from web.db import database
+from web.forms.generic import discover as discover_forms
 from workflows.definitions import deploy as deploy_definition
 from workflows.definitions import load_shipped, read_limited
 from workflows.errors import DefinitionInvalid, WorkflowError
@@ -40,6 +41,7 @@ DMN_OPTION = click.option("--dmn", "dmn_files", multiple=True, help="呼び出�
 @click.argument("file")
 @DMN_OPTION
 def validate(file: str, dmn_files: tuple[str, ...]) -> None:
+    discover_forms()
     result = validate_bpmn(_read(file), [_read(d) for d in dmn_files])
     if result.ok:
         click.echo("OK")
@@ -56,6 +58,7 @@ def validate(file: str, dmn_files: tuple[str, ...]) -> None:
 @DMN_OPTION
 @with_appcontext
 def deploy(file: str, note: str | None, login_id: str | None, dmn_files: tuple[str, ...]) -> None:
+    discover_forms()
     data = _read(file)
     tables = {Path(d).name: _read(d) for d in dmn_files}
     try:
@@ -80,6 +83,7 @@ def deploy(file: str, note: str | None, login_id: str | None, dmn_files: tuple[s
 @group.command("load-shipped", help="同梱の bpmn/*.bpmn のうち未登録のものを第 1 版として登録する。")
 @with_appcontext
 def load_shipped_command() -> None:
+    discover_forms()
     with database().transaction() as session:
         results = load_shipped(session)
     if not results:

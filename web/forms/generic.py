@@ -7,6 +7,8 @@ naming that form key is validated by the same WTForms class whatever the screen 
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,6 +29,15 @@ from workflows import forms as engine_forms
 from workflows.errors import FormInvalid
 
 _CLASSES: dict[str, type[Form]] = {}
+
+
+def discover() -> None:
+    """Import every module of `web.forms`, so that forms registered at import are known
+    (commands such as `processes validate` run without the screens loaded)."""
+    import web.forms
+
+    for module in pkgutil.iter_modules(web.forms.__path__):
+        importlib.import_module(f"web.forms.{module.name}")
 IGNORED = frozenset({"csrf_token", "submit"})
 
 
