@@ -24,6 +24,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty
+	$(FLASK) processes load-shipped
 	@echo ""
 	@echo "  Sesshu を http://$(HOST):$(PORT)/ で起動します（終了は Ctrl+C）。"
 	@echo "  デモ職員: madoguchi1（窓口）, kantoku1（監督者）, shinsa1（審査担当）,"

@@ -1,1 +1,1 @@
-"""Domain actions (plain functions over models) that BPMN service tasks and screens call."""
+"""Domain actions over models: what BPMN service tasks name (by operator) and screens call."""

@@ -8,6 +8,7 @@ from models.hash_chain import ChainHead
 from models.incoming_query import IncomingQuery, IncomingQueryStatus
 from models.intermediary_nonce import IntermediaryNonce
 from models.intermediary_request import IntermediaryRequest, RequestKind, RequestStatus
+from models.message import MessageRoute
 from models.process import InstanceStatus, ProcessDefinition, ProcessInstance
 from models.query_result import QueryResult
 from models.resident import Resident, ResidentStatus, Sex
@@ -38,6 +39,7 @@ __all__ = [
     "InstanceStatus",
     "IntermediaryNonce",
     "IntermediaryRequest",
+    "MessageRoute",
     "Procedure",
     "ProcessDefinition",
     "ProcessInstance",

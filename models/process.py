@@ -23,6 +23,8 @@ class ProcessDefinition(Base):
     process_key: Mapped[str] = mapped_column(String(100))  # BPMN process id
     version: Mapped[int] = mapped_column(Integer)
     bpmn_xml: Mapped[str] = mapped_column(Text)
+    # DMN decision tables the process calls, as JSON {file name: XML}; NULL when none.
+    dmn_xml: Mapped[str | None] = mapped_column(Text)
     checksum: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the XML
     # Parsed spec, serialized once per version so instances need not carry it.
     spec_json: Mapped[str | None] = mapped_column(Text)
@@ -55,6 +57,9 @@ class ProcessInstance(Base):
     state_json: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(10))
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Random per save: a process may reuse its in-memory copy of the workflow only while the
+    # row still carries the token it saved (robust even if ids and revisions repeat).
+    state_token: Mapped[str | None] = mapped_column(String(32))
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error_message: Mapped[str | None] = mapped_column(Text)
     error_count: Mapped[int] = mapped_column(Integer, default=0)

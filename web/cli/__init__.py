@@ -6,10 +6,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from web.cli import audit, db, demo, intermediary, staff
+    from web.cli import audit, db, demo, intermediary, processes, staff, workflows
 
-    app.cli.add_command(db.group)
-    app.cli.add_command(demo.group)
-    app.cli.add_command(audit.group)
-    app.cli.add_command(staff.group)
-    app.cli.add_command(intermediary.group)
+    for command_group in (db, demo, audit, staff, processes, workflows, intermediary):
+        app.cli.add_command(command_group.group)

@@ -1,0 +1,41 @@
+"""`flask --app wsgi workflows tick|worker`: fire due timers and retry failed steps."""
+
+from __future__ import annotations
+
+import signal
+
+import click
+from flask.cli import with_appcontext
+
+from web.db import database
+from workflows import timers
+
+
+@click.group("workflows", help="ワークフローの期限・タイマー処理")
+def group() -> None:
+    pass
+
+
+@group.command("tick", help="期限の来たタイマーと再実行を一度だけ処理する（cron 用）。")
+@with_appcontext
+def tick() -> None:
+    report = timers.tick(database())
+    click.echo(f"タイマー {report.timers} 件、再実行 {report.retries} 件を処理しました。")
+    for failure in report.failures:
+        click.echo(f"  未処理: {failure}")
+
+
+@group.command("worker", help="タイマーと再実行を繰り返し処理する（常駐。Ctrl+C で終了）。")
+@click.option("--interval", default=5.0, show_default=True, help="処理の間隔（秒）")
+@with_appcontext
+def worker(interval: float) -> None:
+    stopping = {"now": False}
+
+    def stop(_signum, _frame) -> None:
+        stopping["now"] = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo(f"ワークフローの処理を開始します（{interval:g} 秒ごと）。")
+    timers.worker(database(), interval=interval, should_stop=lambda: stopping["now"])
+    click.echo("ワークフローの処理を終了しました。")

@@ -1,0 +1,1 @@
+"""The workflow engine layer: the only package that imports SpiffWorkflow."""

@@ -1,0 +1,322 @@
+"""Loading, advancing and storing one process instance (internal to workflows/).
+
+Every change goes through `persist`: the serialized state with a revision bump
+(UPDATE … WHERE id = ? AND revision = ?), the human-task index, message routes, timer
+due time and the case's status, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, insert, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from handlers.registry import HandlerContext
+from models.base import utcnow
+from models.case import Case, CaseStatus
+from models.message import MessageRoute
+from models.process import InstanceStatus
+from models.staff import Role
+from models.task import HumanTaskState
+from workflows import rows
+from workflows.cache import CACHE
+from workflows.definitions import SPECS
+from workflows.errors import Conflict, WorkflowError
+from workflows.roles import role_for_lane
+from workflows.rows import InstanceRow
+from workflows.sandbox import ScriptError
+from workflows.spiff import SERIALIZER_VERSION, Clock, clock_in_effect, dump_instance, load_instance
+from workflows.taskprops import TaskProperties, due_after
+
+log = logging.getLogger(__name__)
+
+# SpiffWorkflow stops seeing tasks nested deeper than 1000 levels (each pass through a
+# back-edge loop adds levels) and would then claim the instance is complete. Sesshu stops
+# well before that and puts the instance into the error state instead.
+MAX_TASK_DEPTH = 500
+TIMER_EVENTS = ("DurationTimerEventDefinition", "TimeDateEventDefinition", "CycleTimerEventDefinition")
+MESSAGE_EVENT = "MessageEventDefinition"
+ROUTES = MessageRoute.__table__
+
+
+def cache_version(instance: InstanceRow) -> tuple[int, str | None]:
+    return (instance.revision, instance.state_token)
+
+
+def find_task_spec(spec, subprocess_specs: dict, bpmn_id: str):
+    for candidate in (spec, *subprocess_specs.values()):
+        for task_spec in candidate.task_specs.values():
+            if task_spec.bpmn_id == bpmn_id:
+                return task_spec
+    return None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the index tables reflect of a workflow: ready user tasks (guid → bpmn id), awaited
+    messages, the next timer and the deepest open task; taken in one pass over the tree."""
+
+    ready: dict[str, str]
+    messages: frozenset[str]
+    next_timer: datetime | None = None
+    depth: int = 0
+
+    @classmethod
+    def of(cls, workflow: BpmnWorkflow | None) -> Snapshot:
+        if workflow is None:
+            return cls({}, frozenset())
+        open_tasks = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+        ready = {
+            str(t.id): t.task_spec.bpmn_id for t in open_tasks if t.state == TaskState.READY and t.task_spec.manual
+        }
+        messages, timers = set(), []
+        for pending in workflow.waiting_events():
+            if pending.event_type == MESSAGE_EVENT:
+                messages.add(pending.name)
+            elif pending.event_type in TIMER_EVENTS and isinstance(pending.value, str):
+                moment = datetime.fromisoformat(pending.value)
+                timers.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        depth = max((t.depth for t in open_tasks), default=0)
+        return cls(ready, frozenset(messages), min(timers, default=None), depth)
+
+
+@dataclass
+class Handle:
+    """One instance opened for a change: its row, case, workflow and pending history rows."""
+
+    instance: InstanceRow
+    workflow: BpmnWorkflow
+    before: Snapshot
+    events: list[dict] = field(default_factory=list)
+    completed_guid: str | None = None
+
+    def event(self, action: str, actor_id: int | None, now: datetime, **columns: Any) -> None:
+        self.events.append(
+            {"case_id": self.instance.case_id, "instance_id": self.instance.id, "action": action,
+             "actor_id": actor_id, "at": now, "task_guid": None, "bpmn_id": None, "terminal": None,
+             "data": None, "note": None, **columns}
+        )
+
+
+def open_instance(session: Session, instance: InstanceRow) -> Handle:
+    cached = CACHE.take(instance.id, cache_version(instance))
+    if cached is not None:
+        workflow, snapshot = cached
+        return Handle(instance, workflow, snapshot)
+    spec, subprocess_specs = SPECS.get(session, instance.definition_id, instance.checksum)
+    workflow = load_instance(rows.state_json(session, instance.id), spec, subprocess_specs)
+    return Handle(instance, workflow, Snapshot.of(workflow))
+
+
+def open_by_id(session: Session, instance_id: int) -> Handle | None:
+    instance = rows.instance_by_id(session, instance_id)
+    return open_instance(session, instance) if instance else None
+
+
+def task_of(workflow: BpmnWorkflow, guid: str):
+    try:
+        return workflow.get_task_from_id(UUID(guid))
+    except (ValueError, KeyError):
+        return None
+
+
+@dataclass
+class StepOutcome:
+    after: Snapshot
+    error: str | None = None
+
+
+def advance(
+    session: Session, handle: Handle, clock: Clock, action: Callable[[], Any] | None = None
+) -> StepOutcome:
+    """Run `action` (e.g. completing a task), then every engine step until the instance waits.
+
+    A failing script, handler or expression leaves the instance in a visible error state
+    instead of raising: the case is never lost.
+    """
+    workflow, instance = handle.workflow, handle.instance
+    engine = workflow.script_engine
+    engine.handler_context = HandlerContext(session, instance.case_id, instance.id, clock())
+    try:
+        with clock_in_effect(clock):
+            if action is not None:
+                action()
+            workflow.refresh_timers()
+            workflow.do_engine_steps()
+    except WorkflowError:
+        raise  # a refusal meant for the caller (e.g. a message nobody waits for), not a failure
+    except (SpiffWorkflowException, ScriptError) as exc:
+        return StepOutcome(Snapshot.of(workflow), error=_describe(exc))
+    except Exception as exc:  # a bug must not lose the case either; it is logged in full
+        log.exception("workflow step failed for instance %s", instance.id)
+        return StepOutcome(
+            Snapshot.of(workflow), error=f"処理中に予期しないエラーが発生しました（{type(exc).__name__}: {exc}）"
+        )
+    finally:
+        engine.handler_context = None
+    after = Snapshot.of(workflow)
+    if after.depth > MAX_TASK_DEPTH:
+        return StepOutcome(
+            after,
+            error=f"繰り返し（ループ）が多すぎるため停止しました（タスクの深さ {after.depth}、上限 {MAX_TASK_DEPTH}）。"
+            "案件を確認し、必要なら取り消して新しく開始してください。"
+        )
+    return StepOutcome(after)
+
+
+def _describe(exc: Exception) -> str:
+    """A Japanese account of a failed step, naming the BPMN element where it happened."""
+    task = getattr(exc, "task", None)
+    where = f"「{task.task_spec.bpmn_name or task.task_spec.bpmn_id}」で" if task is not None else ""
+    inner = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
+    message = str(exc.args[0]) if exc.args else str(exc)
+    if isinstance(exc, ScriptError) or isinstance(inner, ScriptError):
+        message = str(exc if isinstance(exc, ScriptError) else inner)
+    elif message.startswith("処理「"):
+        pass  # a service-task failure, already described
+    elif isinstance(inner, NameError):
+        message = f"式またはスクリプトに未定義の名前があります（{inner}）"
+    elif inner is not None:
+        message = f"式またはスクリプトの実行に失敗しました（{type(inner).__name__}: {inner}）"
+    line = getattr(exc, "line_number", None)
+    suffix = f"（{line} 行目）" if line else ""
+    return f"{where}エラーが発生しました: {message}{suffix}"
+
+
+def persist(
+    session: Session,
+    handle: Handle,
+    outcome: StepOutcome,
+    now: datetime,
+    *,
+    after_lock: Callable[[], None] | None = None,
+    cancelled: bool = False,
+) -> Snapshot:
+    """Store the instance and everything derived from it, or raise Conflict. Returns the new index state."""
+    instance, workflow = handle.instance, handle.workflow
+    completed = outcome.error is None and workflow.is_completed() and not cancelled
+    if cancelled:
+        status = InstanceStatus.CANCELLED
+    elif outcome.error:
+        status = InstanceStatus.ERROR
+    else:
+        status = InstanceStatus.COMPLETED if completed else InstanceStatus.RUNNING
+    previous_status = instance.status
+    values: dict[str, Any] = {
+        "state_json": dump_instance(workflow),
+        "serializer_version": SERIALIZER_VERSION,
+        "revision": instance.revision + 1,
+        "state_token": uuid4().hex,
+        "status": status,
+        "next_timer_at": None if completed or cancelled or outcome.error else outcome.after.next_timer,
+        "error_message": outcome.error,
+        "error_count": instance.error_count + 1 if outcome.error else 0,
+        "next_retry_at": now + retry_delay(instance.error_count + 1) if outcome.error else None,
+        "updated_at": now,
+    }
+    connection = session.connection()
+    if not rows.save_instance(session, instance.id, instance.revision, values):
+        raise Conflict("この案件は直前に他の職員または処理によって更新されました。画面を開き直してください。")
+    instance.revision, instance.status, instance.state_token = values["revision"], status, values["state_token"]
+    instance.error_count, instance.error_message = values["error_count"], values["error_message"]
+    if after_lock is not None:
+        after_lock()
+    after = outcome.after
+    stage = sync_human_tasks(session, handle, after, now)
+    sync_message_routes(session, handle, after)
+    case_values: dict[str, Any] = {}
+    if status != previous_status:
+        case_values["status"] = {
+            InstanceStatus.ERROR: CaseStatus.ERROR,
+            InstanceStatus.COMPLETED: CaseStatus.CLOSED,
+            InstanceStatus.RUNNING: CaseStatus.OPEN,
+            InstanceStatus.CANCELLED: CaseStatus.CANCELLED,
+        }[status]
+        if completed or cancelled:
+            case_values["closed_at"] = now
+    if stage:
+        case_values["stage"] = stage
+    if case_values:
+        connection.execute(update(rows.CASES).where(rows.CASES.c.id == instance.case_id).values(**case_values))
+        existing = session.identity_map.get(identity_key(Case, instance.case_id))
+        if existing is not None:
+            session.expire(existing)
+    if outcome.error:
+        handle.event("error", None, now, note=outcome.error)
+    elif completed:
+        handle.event("instance_completed", None, now)
+    if handle.events:
+        connection.execute(rows.INSERT_EVENTS, handle.events)
+        handle.events = []
+    CACHE.put_after_commit(session, instance.id, cache_version(instance), (workflow, after))
+    return after
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """Back-off before the worker retries a failed step: 1, 2, 4 … at most 60 minutes."""
+    return timedelta(minutes=min(2 ** (attempt - 1), 60))
+
+
+def sync_human_tasks(session: Session, handle: Handle, after: Snapshot, now: datetime) -> str | None:
+    """Insert rows for newly ready user tasks and cancel rows of tasks that vanished
+    (e.g. interrupted by a boundary timer); returns a milestone reached, if any."""
+    gone = set(handle.before.ready) - set(after.ready) - {handle.completed_guid}
+    if gone:
+        session.connection().execute(
+            update(rows.TASKS)
+            .where(rows.TASKS.c.task_guid.in_(gone), rows.TASKS.c.state == HumanTaskState.READY)
+            .values(state=HumanTaskState.CANCELLED, completed_at=now)
+        )
+        for guid in sorted(gone):
+            handle.event("cancelled", None, now, task_guid=guid, bpmn_id=handle.before.ready[guid],
+                         note="作業が取り消されました（期限などの境界イベント、または案件の取消）")
+    new = [guid for guid in after.ready if guid not in handle.before.ready]
+    if not new:
+        return None
+    new_rows, milestone = [], None
+    for guid in new:
+        spec = handle.workflow.get_task_from_id(UUID(guid)).task_spec
+        props = TaskProperties.of(spec)
+        new_rows.append(
+            {
+                "task_guid": guid, "instance_id": handle.instance.id, "case_id": handle.instance.case_id,
+                "bpmn_id": spec.bpmn_id, "name": (spec.bpmn_name or spec.bpmn_id)[:200], "lane": spec.lane,
+                "role": role_for_lane(spec.lane) or Role.SUPERVISOR,
+                "form_key": props.form or ("generic" if props.fields_json else None),
+                "state": HumanTaskState.READY, "assignee_id": None, "claimed_at": None,
+                "due_at": due_after(now, props.due) if props.due else None, "created_at": now,
+                "completed_by_id": None, "completed_at": None,
+            }
+        )
+        if props.milestone:
+            milestone = props.milestone[:100]
+    session.connection().execute(rows.INSERT_TASKS, new_rows)
+    return milestone
+
+
+def sync_message_routes(session: Session, handle: Handle, after: Snapshot) -> None:
+    before = handle.before.messages
+    if before == after.messages:
+        return
+    if stale := before - after.messages:
+        session.connection().execute(
+            delete(ROUTES).where(ROUTES.c.instance_id == handle.instance.id, ROUTES.c.message_name.in_(stale))
+        )
+    if fresh := after.messages - before:
+        session.connection().execute(
+            insert(ROUTES),
+            [{"instance_id": handle.instance.id, "message_name": name, "correlation_key": handle.instance.case_no,
+              "created_at": utcnow()} for name in sorted(fresh)],
+        )
+
+

@@ -1,0 +1,232 @@
+"""Everything Sesshu needs from SpiffWorkflow, in one place: parsing, the restricted
+script engine, spec-less serialization and the injectable clock."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from handlers import registry as operators
+from handlers.registry import HandlerContext
+from workflows import fastpath
+from workflows.sandbox import ScriptError, pool
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- injectable time ----------------------------------------------------------------
+# SpiffWorkflow's timer events call datetime.now() themselves; Sesshu swaps the name in
+# that module for a subclass that asks the clock of the current engine step.
+
+_clock: contextvars.ContextVar[Clock] = contextvars.ContextVar("sesshu_clock", default=system_clock)
+
+
+class _EngineDateTime(datetime):
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[override]
+        moment = _clock.get()()
+        return moment.astimezone(tz) if tz else moment
+
+
+timer_module.datetime = _EngineDateTime
+
+
+@contextmanager
+def clock_in_effect(clock: Clock) -> Iterator[None]:
+    token = _clock.set(clock)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
+
+
+# --- restricted script engine -------------------------------------------------------
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """Sends every expression and script to the sandbox pool instead of eval/exec."""
+
+    def evaluate(self, expression, context, external_context=None):
+        code = fastpath.trivial_code(expression)
+        if code is not None:
+            return fastpath.evaluate(code, context, external_context)
+        return pool().evaluate(expression, context, external_context)
+
+    def execute(self, script, context, external_context=None):
+        changes = pool().execute(script, context, external_context)
+        context.update(changes["set"])
+        for name in changes["del"]:
+            context.pop(name, None)
+        return True
+
+
+class ServiceTaskFailed(Exception):
+    """A registered handler raised; the message is what staff see."""
+
+
+class SesshuScriptEngine(PythonScriptEngine):
+    """Restricted expressions plus service tasks dispatched to the operator allowlist.
+
+    Attach a fresh one after every deserialize (`attach_engine`): SpiffWorkflow does not
+    serialize the engine and would otherwise fall back to unrestricted eval.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(environment=SandboxEnvironment())
+        self.handler_context: HandlerContext | None = None
+
+    def call_service(self, task, operation_name=None, operation_params=None, **kwargs):
+        # Overridden whole: SpiffWorkflow 3.2.0's own call_service turns every handler error
+        # into "NameError: name 'script' is not defined".
+        try:
+            return json.dumps(self._dispatch(operation_name, operation_params or {}), default=_json_default)
+        except WorkflowTaskException:
+            raise
+        except Exception as exc:
+            raise WorkflowTaskException(
+                f"処理「{operation_name}」でエラーが発生しました: {exc}", task=task, exception=exc
+            ) from exc
+
+    def _dispatch(self, name: str, params: dict[str, dict[str, Any]]) -> Any:
+        operator = operators.get(name)
+        if operator is None:
+            raise ServiceTaskFailed(f"処理「{name}」は登録されていません")
+        values = {key: spec["value"] for key, spec in params.items()}
+        if missing := operator.missing(set(values)):
+            raise ServiceTaskFailed(f"処理「{name}」に必要な引数がありません: {', '.join(missing)}")
+        if unknown := set(values) - operator.parameter_names:
+            raise ServiceTaskFailed(f"処理「{name}」が受け付けない引数です: {', '.join(sorted(unknown))}")
+        context = self.handler_context
+        if context is None:
+            raise ServiceTaskFailed("処理を実行できる状態ではありません")
+        # A savepoint: a handler that fails leaves none of its writes behind.
+        with context.session.begin_nested():
+            return operator.function(context, **values)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"処理の結果に保存できない値があります（{type(value).__name__}）")
+
+
+def attach_engine(workflow: BpmnWorkflow) -> SesshuScriptEngine:
+    engine = SesshuScriptEngine()
+    workflow.script_engine = engine
+    return engine
+
+
+# --- parsing ------------------------------------------------------------------------
+
+
+def new_parser() -> SpiffBpmnParser:
+    return SpiffBpmnParser(validator=VALIDATOR)
+
+
+# --- serialization without the spec -------------------------------------------------
+
+
+class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    """Stores an instance without its spec, which lives once per definition version."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _uuid(value: str):
+    from uuid import UUID
+
+    return UUID(value)
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    config = dict(SPIFF_CONFIG)
+    config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    registry = BpmnWorkflowSerializer.configure(config)
+    registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]))
+    registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]))
+    return BpmnWorkflowSerializer(registry)
+
+
+SERIALIZER = _make_serializer()
+SERIALIZER_VERSION = SERIALIZER.VERSION
+
+
+def dump_spec(spec, subprocess_specs: dict) -> str:
+    registry = SERIALIZER.registry
+    return json.dumps(
+        {
+            "spec": registry.convert(spec),
+            "subprocess_specs": {name: registry.convert(s) for name, s in subprocess_specs.items()},
+        },
+        ensure_ascii=False,
+    )
+
+
+def load_spec(text: str) -> tuple[Any, dict]:
+    registry = SERIALIZER.registry
+    dct = json.loads(text)
+    subprocess_specs = {name: registry.restore(s) for name, s in dct["subprocess_specs"].items()}
+    return registry.restore(dct["spec"]), subprocess_specs
+
+
+def dump_instance(workflow: BpmnWorkflow) -> str:
+    return SERIALIZER.serialize_json(workflow)
+
+
+def load_instance(text: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
+    dct = json.loads(text)
+    SERIALIZER.migrate(dct)
+    workflow = SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+    attach_engine(workflow)
+    return workflow
+
+
+__all__ = [
+    "BpmnWorkflow",
+    "Clock",
+    "ScriptError",
+    "ServiceTaskFailed",
+    "SesshuScriptEngine",
+    "attach_engine",
+    "clock_in_effect",
+    "dump_instance",
+    "dump_spec",
+    "load_instance",
+    "load_spec",
+    "new_parser",
+    "system_clock",
+]
