@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SIM_PORT ?= 5100
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,19 @@ test: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+
+# Re-vendor the front-end files from package-lock.json (the built files are committed,
+# so `make run` needs no npm).
+BPMN_JS := node_modules/bpmn-js
+VENDOR  := web/static/vendor
+assets:
+	npm ci --no-audit --no-fund
+	rm -rf $(VENDOR)/bpmn-js && mkdir -p $(VENDOR)/bpmn-js/assets/bpmn-font/css
+	cp $(BPMN_JS)/dist/bpmn-modeler.production.min.js \
+	   $(BPMN_JS)/dist/bpmn-navigated-viewer.production.min.js \
+	   $(BPMN_JS)/LICENSE $(VENDOR)/bpmn-js/
+	cp $(BPMN_JS)/dist/assets/diagram-js.css $(BPMN_JS)/dist/assets/bpmn-js.css $(VENDOR)/bpmn-js/assets/
+	cp $(BPMN_JS)/dist/assets/bpmn-font/css/bpmn-embedded.css $(VENDOR)/bpmn-js/assets/bpmn-font/css/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
