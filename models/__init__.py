@@ -3,11 +3,14 @@
 from models.access_log import AccessLog
 from models.base import Base
 from models.case import Case, CaseCounter, CaseStatus, Procedure
+from models.import_run import ImportKind, ImportPhase, ImportReject, ImportRun, ImportStatus
 from models.process import InstanceStatus, ProcessDefinition, ProcessInstance
 from models.resident import Resident, ResidentStatus, Sex
+from models.resident_movement import MovementKind, ResidentMovement
 from models.staff import Department, Role, Staff, StaffRole
 from models.task import HumanTask, HumanTaskState, TaskEvent
 from models.vaccination import VaccinationCategory, VaccinationRecord
+from models.vaccination_change import ChangeAction, VaccinationRecordChange
 
 __all__ = [
     "AccessLog",
@@ -15,14 +18,22 @@ __all__ = [
     "Case",
     "CaseCounter",
     "CaseStatus",
+    "ChangeAction",
     "Department",
     "HumanTask",
     "HumanTaskState",
+    "ImportKind",
+    "ImportPhase",
+    "ImportReject",
+    "ImportRun",
+    "ImportStatus",
     "InstanceStatus",
+    "MovementKind",
     "Procedure",
     "ProcessDefinition",
     "ProcessInstance",
     "Resident",
+    "ResidentMovement",
     "ResidentStatus",
     "Role",
     "Sex",
@@ -31,4 +42,5 @@ __all__ = [
     "TaskEvent",
     "VaccinationCategory",
     "VaccinationRecord",
+    "VaccinationRecordChange",
 ]

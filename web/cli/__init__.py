@@ -6,7 +6,8 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from web.cli import db, demo
+    from web.cli import db, demo, residents
 
     app.cli.add_command(db.group)
     app.cli.add_command(demo.group)
+    app.cli.add_command(residents.group)

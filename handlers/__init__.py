@@ -1,0 +1,1 @@
+"""Domain actions (plain functions) that BPMN service tasks, CLI commands and screens call."""
