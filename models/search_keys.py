@@ -23,6 +23,13 @@ _VARIANTS = str.maketrans({
     "舘": "館", "𣘺": "橋", "槗": "橋", "曻": "昇",
 })
 
+_HAS_VARIANT = re.compile("[" + "".join(chr(c) for c in _VARIANTS) + "]")
+
+
+def _fold_variants(text: str) -> str:
+    return text.translate(_VARIANTS) if _HAS_VARIANT.search(text) else text
+
+
 # Small kana and ヂ/ヅ are folded: older registers wrote キヨウコ for キョウコ.
 _KANA_FOLD = str.maketrans({
     "ァ": "ア", "ィ": "イ", "ゥ": "ウ", "ェ": "エ", "ォ": "オ", "ッ": "ツ",
@@ -55,13 +62,15 @@ def is_katakana_name(text: str) -> bool:
 def kanji_name_key(*parts: str | None) -> str:
     """氏名 key: NFKC, 旧字体 folded, no spaces; 'ＹＡＭＡ﨑　太郎' → 'YAMA崎太郎'."""
     text = "".join(p for p in parts if p)
-    return _SPACES.sub("", nfkc(text)).translate(_VARIANTS)
+    return _fold_variants(_SPACES.sub("", nfkc(text)))
 
 
 def kana_name_key(*parts: str | None) -> str:
     """カナ氏名 key: full-width katakana, small kana and ヂ/ヅ folded, no spaces."""
     text = "".join(p for p in parts if p)
-    return _SPACES.sub("", to_full_width_katakana(text)).translate(_KANA_FOLD)
+    if not _KATAKANA_NAME.fullmatch(text):  # already clean: the registry import's case
+        text = _SPACES.sub("", to_full_width_katakana(text))
+    return text.translate(_KANA_FOLD)
 
 
 def _number(numeral: str) -> str:
@@ -75,11 +84,16 @@ def _number(numeral: str) -> str:
     return "".join(str(_KANJI_DIGITS.index(c)) if c in _KANJI_DIGITS else c for c in numeral)
 
 
-_CHOME = re.compile(rf"({_NUMERAL})丁目")
-_BANCHI = re.compile(rf"({_NUMERAL})番地")
-_BAN = re.compile(rf"({_NUMERAL})番(?=[0-9{_KANJI_DIGITS}十]|$)")
-_GO = re.compile(rf"({_NUMERAL})号(?![\u4e00-\u9fff])")
+# One pass over "<number>丁目", "<number>番地", "<number>番" (before a number) and
+# "<number>号" (not followed by a kanji, so 号館 or 号棟 stay).
+_HOUSE_NUMBER = re.compile(
+    rf"({_NUMERAL})(丁目|番地|番(?=[0-9{_KANJI_DIGITS}十]|$)|号(?![\u4e00-\u9fff]))"
+)
 _NO = re.compile(r"(?<=[0-9])-?の(?=[0-9])")
+
+
+def _house_number(match: re.Match[str]) -> str:
+    return _number(match.group(1)) + ("" if match.group(2) == "号" else "-")
 
 
 def address_key(address: str | None) -> str:
@@ -87,13 +101,10 @@ def address_key(address: str | None) -> str:
     if not address:
         return ""
     text = _SPACES.sub("", nfkc(address))
-    text = _CHOME.sub(lambda m: _number(m.group(1)) + "-", text)
-    text = _BANCHI.sub(lambda m: _number(m.group(1)) + "-", text)
-    text = _BAN.sub(lambda m: _number(m.group(1)) + "-", text)
-    text = _GO.sub(lambda m: _number(m.group(1)), text)
+    text = _HOUSE_NUMBER.sub(_house_number, text)
     text = _NO.sub("-", text)
     text = _DASHES.sub("-", text)
-    return text.translate(_VARIANTS).rstrip("-")
+    return _fold_variants(text).rstrip("-")
 
 
 _ABBREVIATE = re.compile(r"^(.*?(?:丁目|[0-9０-９]))")

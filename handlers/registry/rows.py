@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +23,7 @@ COLUMNS = (
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ATENA = re.compile(r"\d{1,15}")
+_KATAKANA = re.compile(r"[\u30a1-\u30fc]+")
 _REASONS = "・".join(MOVEMENT_LABELS.values())
 
 
@@ -52,7 +54,9 @@ def atena_of(fields: list[str]) -> str | None:
     """The row's 宛名番号 when it is well-formed (used even for rows rejected otherwise)."""
     if not fields:
         return None
-    value = nfkc(fields[0]).strip()
+    value = fields[0].strip()
+    if not value.isascii():
+        value = nfkc(value)
     return value if _ATENA.fullmatch(value) else None
 
 
@@ -65,16 +69,20 @@ def parse_row(fields: list[str], today: date) -> RegistryRow:
     atena = atena_of(values)
     if atena is None:
         raise RowError("宛名番号は15桁以内の数字です。" if values[0] else "宛名番号が空です。")
-    my_number = _optional(values[1], validate_my_number)
+    my_number = _my_number(values[1])
     family_name, given_name = _required(values[2], "氏名_姓"), _required(values[3], "氏名_名")
     family_kana = _kana(values[4], "カナ氏名_姓")
     given_kana = _kana(values[5], "カナ氏名_名")
     birth = _date(values[6], "生年月日", today)
     if values[7] not in ("1", "2"):
         raise RowError(f"性別「{values[7]}」は 1（男）または 2（女）です。")
-    postal = _optional(values[8], validate_postal_code)
+    postal = values[8]
+    if len(postal) == 8 and postal[3] == "-":
+        postal = postal[:3] + postal[4:]
+    if not (len(postal) == 7 and postal.isascii() and postal.isdigit()):
+        postal = _optional(values[8], validate_postal_code)
     address = _required(values[9], "住所")
-    household = nfkc(values[10]) or None
+    household = (values[10] if values[10].isascii() else nfkc(values[10])) or None
     movement = None
     moved_on = None
     if values[11]:
@@ -111,7 +119,20 @@ def _optional(value: str, validate) -> str | None:
         raise RowError(str(exc)) from exc
 
 
+_MY_NUMBER_WEIGHTS = (6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def _my_number(value: str) -> str | None:
+    if len(value) == 12 and value.isascii() and value.isdigit():  # the usual case, quickly
+        remainder = sum(map(operator.mul, map(int, value[:11]), _MY_NUMBER_WEIGHTS)) % 11
+        if (0 if remainder <= 1 else 11 - remainder) == int(value[11]):
+            return value
+    return _optional(value, validate_my_number)
+
+
 def _kana(value: str, label: str) -> str:
+    if _KATAKANA.fullmatch(value):
+        return value
     # Half-width kana (ｶﾅ) and hiragana are normalised, not rejected.
     kana = to_full_width_katakana(_required(value, label)).replace(" ", "").replace("\u3000", "")
     if not is_katakana_name(kana):
@@ -122,7 +143,7 @@ def _kana(value: str, label: str) -> str:
 def _date(value: str, label: str, today: date) -> date:
     if not value:
         raise RowError(f"{label}が空です。")
-    text = nfkc(value)
+    text = value if value.isascii() else nfkc(value)
     if not _ISO_DATE.fullmatch(text):
         raise RowError(f"{label}「{value}」は YYYY-MM-DD の形式で記載してください。")
     try:
