@@ -87,21 +87,33 @@ def _number(numeral: str) -> str:
 # One pass over "<number>丁目", "<number>番地", "<number>番" (before a number) and
 # "<number>号" (not followed by a kanji, so 号館 or 号棟 stay).
 _HOUSE_NUMBER = re.compile(
-    rf"({_NUMERAL})(丁目|番地|番(?=[0-9{_KANJI_DIGITS}十]|$)|号(?![\u4e00-\u9fff]))"
+    rf"({_NUMERAL})(丁目|番地|番(?=\s*[0-9{_KANJI_DIGITS}十]|$)|号(?![\u4e00-\u9fff]))"
 )
 _NO = re.compile(r"(?<=[0-9])-?の(?=[0-9])")
 
 
+def _kanji(n: int) -> str:
+    tens, units = divmod(n, 10)
+    return ((_KANJI_DIGITS[tens] if tens > 1 else "") + "十" if tens else "") + (
+        _KANJI_DIGITS[units] if units else "")
+
+
+# Precomputed: an address has three or four numbers, and this runs for every resident.
+_KANJI_NUMBERS = {_kanji(n): str(n) for n in range(1, 100)}
+
+
 def _house_number(match: re.Match[str]) -> str:
-    return _number(match.group(1)) + ("" if match.group(2) == "号" else "-")
+    numeral = match.group(1)
+    number = _KANJI_NUMBERS.get(numeral) or _number(numeral)
+    return number + ("" if match.group(2) == "号" else "-")
 
 
 def address_key(address: str | None) -> str:
     """住所 key: '広坂二丁目9番99号 テストハイツ101' → '広坂2-9-99テストハイツ101'."""
     if not address:
         return ""
-    text = _SPACES.sub("", nfkc(address))
-    text = _HOUSE_NUMBER.sub(_house_number, text)
+    text = _HOUSE_NUMBER.sub(_house_number, nfkc(address).strip())
+    text = _SPACES.sub("", text)
     text = _NO.sub("-", text)
     text = _DASHES.sub("-", text)
     return _fold_variants(text).rstrip("-")

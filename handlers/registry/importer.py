@@ -23,6 +23,7 @@ from sqlalchemy import String, any_, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from handlers.batch_pipeline import BatchPipeline
 from handlers.csv_source import SourceFile, numbered_rows, row_text
 from handlers.import_runs import (
     Reject,
@@ -145,19 +146,20 @@ def import_registry(
     )
     seen = _Seen(mode)
     pending: list[tuple[int, list[str], RegistryRow | None, str | None]] = []
-    for line_no, fields in numbered_rows(source, COLUMNS):
-        row, reason = _parse(fields, today)
-        duplicate = seen.claim(line_no, fields, row)
-        if line_no <= done_line:
-            if progress:
-                progress(1)
-            continue
-        pending.append((line_no, fields, row, reason or duplicate))
-        if len(pending) >= batch_size:
-            _commit_batch(db, run_id, mode, pending, progress)
-            pending = []
-    if pending:
-        _commit_batch(db, run_id, mode, pending, progress)
+    with BatchPipeline(lambda batch: _commit_batch(db, run_id, mode, batch, progress)) as writer:
+        for line_no, fields in numbered_rows(source, COLUMNS):
+            row, reason = _parse(fields, today)
+            duplicate = seen.claim(line_no, fields, row)
+            if line_no <= done_line:  # committed by the interrupted run
+                if progress:
+                    progress(1)
+                continue
+            pending.append((line_no, fields, row, reason or duplicate))
+            if len(pending) >= batch_size:
+                writer.submit(pending)
+                pending = []
+        if pending:
+            writer.submit(pending)
     if mode == "full":
         _mark_absent(db, run_id, seen.atena, source, max_missing_ratio)
     with db.transaction() as session:

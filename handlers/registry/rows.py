@@ -61,7 +61,7 @@ def atena_of(fields: list[str]) -> str | None:
 
 
 def parse_row(fields: list[str], today: date) -> RegistryRow:
-    if any(UNDECODABLE in f for f in fields):
+    if UNDECODABLE in "".join(fields):
         raise RowError("文字コードを読み取れない文字があります。")
     if len(fields) != len(COLUMNS):
         raise RowError(f"項目数が{len(COLUMNS)}ではありません（{len(fields)}項目）。")
