@@ -54,8 +54,13 @@ class Resident(Base):
     __table_args__ = (
         Index("ix_resident_kana_birth", "name_kana", "birth_date"),
         Index("ix_resident_status", "status"),
-        Index("ix_resident_kanji_key_birth", "name_kanji_key", "birth_date"),
-        Index("ix_resident_kana_key_birth", "name_kana_key", "birth_date"),
+        # Pattern ops: the name search is a prefix LIKE, which a plain index under a
+        # non-C collation cannot serve on PostgreSQL.
+        Index("ix_resident_kanji_key_birth", "name_kanji_key", "birth_date",
+              postgresql_ops={"name_kanji_key": "varchar_pattern_ops"}),
+        Index("ix_resident_kana_key_birth", "name_kana_key", "birth_date",
+              postgresql_ops={"name_kana_key": "varchar_pattern_ops"}),
+        Index("ix_resident_birth_date", "birth_date"),  # 3情報 search by 生年月日 and 住所
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
