@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from handlers.csv_source import SourceError, open_source
 from handlers.registry.importer import import_registry
+from handlers.residence_history import residence_history
 from models import ImportRun, MovementKind, Resident, ResidentMovement, ResidentStatus
 from models.demo.people import generate_people
 from tests.conftest import empty_all_tables
@@ -255,3 +256,20 @@ def test_cli_needs_the_mode_and_reports_a_bad_header_in_japanese(cli, tmp_path):
     assert "項目名が定義と一致しません" in result.output and "Traceback" not in result.output
     with pytest.raises(SourceError):
         open_source(tmp_path / "missing.csv")
+
+
+def test_residence_history_lists_movements_in_date_order(db, tmp_path):
+    moved_in = {"異動事由": "転入", "異動日": "2023-04-01", "転入前住所": "福井県福井市架空町5番地",
+                "転入前市町村コード": "182010"}
+    run(db, write_registry(tmp_path / "full.csv", [person(1, **moved_in)]))
+    run(db, write_registry(tmp_path / "d1.csv", [
+        person(1, **{"異動事由": "転出", "異動日": "2025-06-01"}),
+        person(1, **{"住所": "石川県金沢市長町三丁目3番99号", "異動事由": "住所変更",
+                     "異動日": "2025-04-05"}),
+    ]), mode="delta")
+    with db.transaction() as session:
+        history = residence_history(session, resident(db, "0000000001").id)
+    assert [(h.kind, h.occurred_on) for h in history] == [
+        ("転入", date(2023, 4, 1)), ("住所変更", date(2025, 4, 5)), ("転出", date(2025, 6, 1))]
+    assert history[0].previous_value == "福井県福井市架空町5番地"
+    assert history[0].previous_municipality_code == "182010"

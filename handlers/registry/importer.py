@@ -229,16 +229,8 @@ def _decide(session: Session, mode: Mode, rows: list, batch: _Batch) -> None:
                 line_no, f"個人番号が別の宛名番号（{owner}）で登録済みです。", row_text(fields)
             ))
             continue
-        if old is None and mode == "delta" and row.movement is not MovementKind.MOVED_IN:
-            reason = "異動事由が空です（異動分ファイルでは必須）。" if row.movement is None else (
-                f"宛名番号 {row.atena_no} が登録されていないため{row.movement.label}を反映できません。"
-            )
+        if mode == "delta" and (reason := _delta_problem(row, known=old is not None)):
             batch.rejects.append(Reject(line_no, reason, row_text(fields)))
-            continue
-        if old is not None and mode == "delta" and row.movement is None:
-            batch.rejects.append(
-                Reject(line_no, "異動事由が空です（異動分ファイルでは必須）。", row_text(fields))
-            )
             continue
         new = _new_state(row, old, mode)
         if old is None:
@@ -251,6 +243,14 @@ def _decide(session: Session, mode: Mode, rows: list, batch: _Batch) -> None:
             batch.updates.append({"id": old["id"], **new})
             batch.movements.extend(_movements_between(old, new, row))
             batch.counts[_bucket(old, new)] += 1
+
+
+def _delta_problem(row: RegistryRow, *, known: bool) -> str | None:
+    if row.movement is None:
+        return "異動事由が空です（異動分ファイルでは必須）。"
+    if not known and row.movement is not MovementKind.MOVED_IN:
+        return f"宛名番号 {row.atena_no} が登録されていないため{row.movement.label}を反映できません。"
+    return None
 
 
 def _among(session: Session, column, values: list[str]):
