@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import String, any_, insert, literal, select, update
+from sqlalchemy import String, any_, insert, literal, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,6 @@ from models.db import Database
 from models.import_run import ImportKind, ImportPhase, ImportRun
 from models.resident import Resident, ResidentStatus
 from models.resident_movement import MovementKind, ResidentMovement
-from models.search_keys import address_key, kana_name_key, kanji_name_key
 
 Mode = Literal["full", "delta"]
 Progress = Callable[[int], None]
@@ -187,6 +186,10 @@ def _parse(fields: list[str], today: date) -> tuple[RegistryRow | None, str | No
 
 def _commit_batch(db: Database, run_id: int, mode: Mode, pending: list, progress) -> None:
     with db.transaction() as session:
+        if db.dialect == "postgresql":
+            # Not waiting for the WAL flush is safe here: a batch lost in a crash loses
+            # its `last_line` with it, and the re-run applies it again.
+            session.execute(text("SET LOCAL synchronous_commit = off"))
         run = session.get_one(ImportRun, run_id)
         batch = _Batch()
         rows: list[tuple[int, list[str], RegistryRow]] = []
@@ -263,6 +266,9 @@ def _among(session: Session, column, values: list[str]):
 def _new_state(row: RegistryRow, old: dict | None, mode: Mode) -> dict[str, Any]:
     """The person as the row says they are now; the 異動事由 decides status and dates."""
     new: dict[str, Any] = {name: getattr(row, name) for name in PERSON_FIELDS}
+    new.update(name_kana=f"{row.family_name_kana}\u3000{row.given_name_kana}",
+               name_kanji_key=row.name_kanji_key, name_kana_key=row.name_kana_key,
+               address_key=row.address_key)
     keep = {name: (old[name] if old else None) for name in STATE_FIELDS}
     movement = row.movement
     if movement is MovementKind.MOVED_IN:
@@ -353,11 +359,7 @@ def _movements_between(old: dict, new: dict, row: RegistryRow) -> list[dict[str,
     return found
 
 
-def _with_keys(state: dict[str, Any], now: datetime) -> dict[str, Any]:
-    state["name_kana"] = f"{state['family_name_kana']}\u3000{state['given_name_kana']}"
-    state["name_kanji_key"] = kanji_name_key(state["family_name"], state["given_name"])
-    state["name_kana_key"] = kana_name_key(state["family_name_kana"], state["given_name_kana"])
-    state["address_key"] = address_key(state["address"])
+def _stamped(state: dict[str, Any], now: datetime) -> dict[str, Any]:
     state["updated_at"] = now
     return state
 
@@ -366,9 +368,9 @@ def _write(session: Session, run_id: int, batch: _Batch) -> None:
     now = utcnow()
     if batch.inserts:
         _bulk_insert(session, Resident, INSERTED_COLUMNS,
-                     [_with_keys(row, now) for row in batch.inserts])
+                     [_stamped(row, now) for row in batch.inserts])
     if batch.updates:
-        session.execute(update(Resident), [_with_keys(row, now) for row in batch.updates])
+        session.execute(update(Resident), [_stamped(row, now) for row in batch.updates])
     if batch.movements:
         waiting = [m["atena_no"] for m in batch.movements if "atena_no" in m]
         ids = dict(session.execute(

@@ -15,7 +15,14 @@ from models.identifiers import (
     validate_postal_code,
 )
 from models.resident_movement import MOVEMENT_LABELS, MovementKind
-from models.search_keys import is_katakana_name, nfkc, to_full_width_katakana
+from models.search_keys import (
+    address_key,
+    is_katakana_name,
+    kana_name_key,
+    kanji_name_key,
+    nfkc,
+    to_full_width_katakana,
+)
 
 COLUMNS = (
     "宛名番号", "個人番号", "氏名_姓", "氏名_名", "カナ氏名_姓", "カナ氏名_名", "生年月日", "性別",
@@ -48,6 +55,10 @@ class RegistryRow:
     moved_on: date | None  # 異動日
     previous_address: str | None
     previous_municipality_code: str | None
+    # Search keys (models/search_keys.py), made while reading so the writer need not.
+    name_kanji_key: str = ""
+    name_kana_key: str = ""
+    address_key: str = ""
 
 
 def atena_of(fields: list[str]) -> str | None:
@@ -101,6 +112,9 @@ def parse_row(fields: list[str], today: date) -> RegistryRow:
         sex=values[7], postal_code=postal, address=address, household_no=household,
         movement=movement, moved_on=moved_on, previous_address=values[13] or None,
         previous_municipality_code=previous_code,
+        name_kanji_key=kanji_name_key(family_name, given_name),
+        name_kana_key=kana_name_key(family_kana, given_kana),
+        address_key=address_key(address),
     )
 
 
