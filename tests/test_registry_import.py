@@ -16,6 +16,7 @@ from models import ImportRun, MovementKind, Resident, ResidentMovement, Resident
 from models.demo.people import generate_people
 from tests.conftest import empty_all_tables
 from tests.registry_files import person, write_registry
+from web import create_app
 
 TODAY = date(2026, 4, 1)
 
@@ -273,3 +274,16 @@ def test_residence_history_lists_movements_in_date_order(db, tmp_path):
         ("転入", date(2023, 4, 1)), ("住所変更", date(2025, 4, 5)), ("転出", date(2025, 6, 1))]
     assert history[0].previous_value == "福井県福井市架空町5番地"
     assert history[0].previous_municipality_code == "182010"
+
+
+def test_cli_explains_an_unreachable_database_without_a_traceback(tmp_path):
+    app = create_app({"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+                      "SESSHU_ENV": "development", "SECRET_KEY": "x",
+                      "SESSHU_INSTANCE_PATH": str(tmp_path)})
+    path = write_registry(tmp_path / "a.csv", [person(1)])
+    for args in (["residents", "import", str(path), "--full"],
+                 ["vaccinations", "import", str(path)]):
+        result = app.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 1
+        assert "データベースに接続できない" in result.output
+        assert "Traceback" not in result.output

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from handlers.csv_source import ENCODINGS, SourceError, open_source
 from handlers.registry.importer import import_registry, summarise
@@ -43,6 +44,15 @@ def import_(file: Path, mode: str | None, encoding: str | None, rejects: Path | 
             )
     except SourceError as exc:
         raise click.ClickException(str(exc)) from exc
+    except (OperationalError, ProgrammingError) as exc:
+        raise click.ClickException(
+            "データベースに接続できないか、スキーマが最新ではありません。接続先を確認し、"
+            "`flask --app wsgi db upgrade` を実行してください。"
+        ) from exc
+    except KeyboardInterrupt:
+        raise click.ClickException(
+            "中断しました。同じファイルで再実行すると、確定済みの行の続きから再開します。"
+        ) from None
     if report.resumed_after_line is not None:
         click.echo(f"中断していた取込（{report.resumed_after_line}行目まで完了）を再開しました。")
     if report.imported_before:

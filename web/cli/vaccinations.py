@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from handlers.csv_source import ENCODINGS, SourceError, open_source
 from handlers.vaccination_import import import_vaccinations
@@ -34,6 +35,15 @@ def import_(file: Path, encoding: str | None, rejects: Path | None) -> None:
             )
     except SourceError as exc:
         raise click.ClickException(str(exc)) from exc
+    except (OperationalError, ProgrammingError) as exc:
+        raise click.ClickException(
+            "データベースに接続できないか、スキーマが最新ではありません。接続先を確認し、"
+            "`flask --app wsgi db upgrade` を実行してください。"
+        ) from exc
+    except KeyboardInterrupt:
+        raise click.ClickException(
+            "中断しました。同じファイルで再実行すると、確定済みの行の続きから再開します。"
+        ) from None
     if report.resumed_after_line is not None:
         click.echo(f"中断していた取込（{report.resumed_after_line}行目まで完了）を再開しました。")
     if report.imported_before:
