@@ -196,8 +196,10 @@ def test_full_file_marks_absent_residents_moved_out_and_keeps_the_dead(db, tmp_p
     run(db, write_registry(tmp_path / "day1.csv", rows))
     del rows[0]  # the deceased person is no longer listed
     del rows[0]  # nor is person 2, still a resident yesterday
+    rows[0]["個人番号"] = "990000000032"  # person 3's row is rejected, but person 3 is listed
     report = run(db, write_registry(tmp_path / "day2.csv", rows))
-    assert report.moved_out == 1
+    assert (report.moved_out, report.rejected) == (1, 1)
+    assert resident(db, "0000000003").status == ResidentStatus.RESIDENT
     assert resident(db, "0000000001").status == ResidentStatus.DECEASED
     absent = resident(db, "0000000002")
     assert absent.status == ResidentStatus.MOVED_OUT
