@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from handlers.csv_source import SourceFile
@@ -30,8 +31,35 @@ class RunStart:
     completed_before: list[ImportRun] = field(default_factory=list)
 
 
-def start_run(session: Session, kind: ImportKind, source: SourceFile) -> RunStart:
-    """Resume the interrupted run of this very file, or open a new one."""
+class ImportBusy(RuntimeError):
+    """Another import is running; str(error) is a Japanese message."""
+
+
+# A running import commits a batch (and its heartbeat) every few seconds; one silent for
+# this long has crashed.
+STALE_AFTER = timedelta(minutes=10)
+
+
+def start_run(
+    session: Session, kind: ImportKind, source: SourceFile, *, exclusive: tuple[ImportKind, ...]
+) -> RunStart:
+    """Resume the interrupted run of this very file, or open a new one.
+
+    Refuses while an import of another file of the `exclusive` kinds is alive (a full
+    and a delta registry file must not interleave).
+    """
+    others = session.scalars(
+        select(ImportRun).where(
+            ImportRun.kind.in_(exclusive), ImportRun.status == ImportStatus.RUNNING,
+            ImportRun.checksum != source.checksum,
+            ImportRun.heartbeat_at > utcnow() - STALE_AFTER,
+        )
+    ).first()
+    if others is not None:
+        raise ImportBusy(
+            f"別の取込（{others.file_name}）が実行中です。終了を待つか、中断したものであれば"
+            f"{int(STALE_AFTER.total_seconds() // 60)}分後に再実行してください。"
+        )
     same_file = session.scalars(
         select(ImportRun)
         .where(ImportRun.kind == kind, ImportRun.checksum == source.checksum)
@@ -45,10 +73,26 @@ def start_run(session: Session, kind: ImportKind, source: SourceFile) -> RunStar
         kind=kind, file_name=source.path.name[:255], checksum=source.checksum,
         encoding=source.encoding_label, status=ImportStatus.RUNNING, last_line=1,
         inserted=0, updated=0, unchanged=0, moved_out=0, deceased=0, rejected=0,
+        heartbeat_at=utcnow(),
     )
     session.add(run)
     session.flush()
     return RunStart(run, resumed=False, completed_before=completed)
+
+
+def claim_batch(session: Session, run_id: int, after_line: int, last_line: int) -> None:
+    """First statement of a batch's transaction: move the run from `after_line` to `last_line`.
+
+    Locks the run row; if another process already moved it (two imports resuming the
+    same run), this batch must not be applied twice, so ImportBusy is raised.
+    """
+    claimed = session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == run_id, ImportRun.last_line == after_line)
+        .values(last_line=last_line, heartbeat_at=utcnow())
+    ).rowcount
+    if claimed != 1:
+        raise ImportBusy("同じファイルの取込が別の処理で進んでいるため、この処理を中止しました。")
 
 
 def record_rejects(session: Session, run_id: int, rejects: list[Reject]) -> None:

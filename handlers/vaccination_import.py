@@ -19,6 +19,7 @@ from sqlalchemy import insert, or_, select
 from handlers.csv_source import UNDECODABLE, SourceFile, numbered_rows, row_text
 from handlers.import_runs import (
     Reject,
+    claim_batch,
     default_reject_path,
     finish_run,
     record_rejects,
@@ -83,13 +84,15 @@ def import_vaccinations(
 ) -> VaccinationImportReport:
     today = today or date.today()
     with db.transaction() as session:
-        start = start_run(session, ImportKind.VACCINATIONS, source)
+        start = start_run(session, ImportKind.VACCINATIONS, source,
+                          exclusive=(ImportKind.VACCINATIONS,))
         run_id, done_line = start.run.id, start.run.last_line
     report = VaccinationImportReport(
         run_id=run_id, imported_before=bool(start.completed_before),
         resumed_after_line=done_line if start.resumed else None,
     )
     pending: list[tuple[int, list[str]]] = []
+    after = done_line
     for line_no, fields in numbered_rows(source, COLUMNS):
         if line_no <= done_line:
             if progress:
@@ -97,10 +100,10 @@ def import_vaccinations(
             continue
         pending.append((line_no, fields))
         if len(pending) >= batch_size:
-            _commit(db, run_id, pending, today, municipality_code, progress)
-            pending = []
+            _commit(db, run_id, after, pending, today, municipality_code, progress)
+            after, pending = line_no, []
     if pending:
-        _commit(db, run_id, pending, today, municipality_code, progress)
+        _commit(db, run_id, after, pending, today, municipality_code, progress)
     with db.transaction() as session:
         run = session.get_one(ImportRun, run_id)
         run.phase = ImportPhase.DONE
@@ -152,8 +155,8 @@ def _parse(fields: list[str]) -> _Row:
     ))
 
 
-def _commit(db: Database, run_id: int, pending: list, today: date, municipality_code: str,
-            progress) -> None:
+def _commit(db: Database, run_id: int, after: int, pending: list, today: date,
+            municipality_code: str, progress) -> None:
     rejects: list[Reject] = []
     parsed: list[tuple[int, list[str], _Row]] = []
     for line_no, fields in pending:
@@ -162,6 +165,7 @@ def _commit(db: Database, run_id: int, pending: list, today: date, municipality_
         except _RowError as exc:
             rejects.append(Reject(line_no, str(exc), row_text(fields)))
     with db.transaction() as session:
+        claim_batch(session, run_id, after, pending[-1][0])
         vouchers = [r.voucher_no for _, _, r in parsed if r.voucher_no]
         atenas = [r.atena_no for _, _, r in parsed if r.atena_no]
         people = session.scalars(select(Resident).where(
@@ -209,7 +213,6 @@ def _commit(db: Database, run_id: int, pending: list, today: date, municipality_
         run.inserted += len(new)
         run.unchanged += duplicates
         run.rejected += len(rejects)
-        run.last_line = pending[-1][0]
     if progress:
         progress(len(pending))
 

@@ -52,6 +52,8 @@ class ImportRun(Base):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str | None] = mapped_column(String(500))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set at every committed batch: a running import with a recent heartbeat is alive.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -10,9 +10,17 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.csv_source import SourceError, open_source
+from handlers.import_runs import ImportBusy
 from handlers.registry.importer import import_registry
 from handlers.residence_history import residence_history
-from models import ImportRun, MovementKind, Resident, ResidentMovement, ResidentStatus
+from models import (
+    ImportReject,
+    ImportRun,
+    MovementKind,
+    Resident,
+    ResidentMovement,
+    ResidentStatus,
+)
 from models.demo.people import generate_people
 from tests.conftest import empty_all_tables
 from tests.registry_files import person, write_registry
@@ -289,3 +297,39 @@ def test_cli_explains_an_unreachable_database_without_a_traceback(tmp_path):
         assert result.exit_code == 1
         assert "データベースに接続できない" in result.output
         assert "Traceback" not in result.output
+
+
+def test_two_processes_resuming_the_same_run_never_apply_a_batch_twice(db, tmp_path):
+    rows = [person(n) for n in range(1, 101)]
+    rows[50]["生年月日"] = "1999-13-01"
+    path = write_registry(tmp_path / "shared.csv", rows)
+    other = []
+
+    def another_process_finishes_the_run(_count):
+        if not other:  # after the first batch, a second import of the same file takes over
+            other.append(run(db, path, batch_size=20))
+
+    with pytest.raises(ImportBusy, match="別の処理で進んでいる"):
+        run(db, path, batch_size=20, progress=another_process_finishes_the_run)
+    assert other[0].resumed_after_line == 21
+    with db.transaction() as session:
+        finished = session.scalars(select(ImportRun)).one()
+        assert (finished.status, finished.inserted, finished.rejected) == ("completed", 99, 1)
+        assert session.scalar(select(func.count()).select_from(ImportReject)) == 1
+        assert session.scalar(select(func.count()).select_from(Resident)) == 99
+
+
+def test_another_file_waits_while_an_import_is_alive(db, tmp_path):
+    full = write_registry(tmp_path / "full.csv", [person(n) for n in range(1, 61)])
+    delta = write_registry(tmp_path / "delta.csv",
+                           [person(1, **{"異動事由": "転出", "異動日": "2025-04-02"})])
+    refused = []
+
+    def delta_meanwhile(_count):
+        if not refused:
+            with pytest.raises(ImportBusy, match=r"full\.csv"):
+                run(db, delta, mode="delta")
+            refused.append(True)
+
+    assert run(db, full, batch_size=20, progress=delta_meanwhile).inserted == 60
+    assert refused and run(db, delta, mode="delta").moved_out == 1

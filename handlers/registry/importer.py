@@ -27,6 +27,7 @@ from handlers.batch_pipeline import BatchPipeline
 from handlers.csv_source import SourceFile, numbered_rows, row_text
 from handlers.import_runs import (
     Reject,
+    claim_batch,
     default_reject_path,
     finish_run,
     record_rejects,
@@ -41,6 +42,7 @@ from models.resident import Resident, ResidentStatus
 from models.resident_movement import MovementKind, ResidentMovement
 
 Mode = Literal["full", "delta"]
+REGISTRY_KINDS = (ImportKind.RESIDENTS_FULL, ImportKind.RESIDENTS_DELTA)
 Progress = Callable[[int], None]
 
 PERSON_FIELDS = (
@@ -137,7 +139,7 @@ def import_registry(
     today = today or date.today()
     kind = ImportKind.RESIDENTS_FULL if mode == "full" else ImportKind.RESIDENTS_DELTA
     with db.transaction() as session:
-        start = start_run(session, kind, source)
+        start = start_run(session, kind, source, exclusive=REGISTRY_KINDS)
         run_id, done_line = start.run.id, start.run.last_line
     report = ImportReport(
         run_id=run_id, mode=mode, imported_before=bool(start.completed_before),
@@ -145,7 +147,8 @@ def import_registry(
     )
     seen = _Seen(mode)
     pending: list[tuple[int, list[str], RegistryRow | None, str | None]] = []
-    with BatchPipeline(lambda batch: _commit_batch(db, run_id, mode, batch, progress)) as writer:
+    after = done_line
+    with BatchPipeline(lambda batch: _commit_batch(db, run_id, mode, *batch, progress)) as writer:
         for line_no, fields in numbered_rows(source, COLUMNS):
             row, reason = _parse(fields, today)
             duplicate = seen.claim(line_no, fields, row)
@@ -155,10 +158,10 @@ def import_registry(
                 continue
             pending.append((line_no, fields, row, reason or duplicate))
             if len(pending) >= batch_size:
-                writer.submit(pending)
-                pending = []
+                writer.submit((after, pending))
+                after, pending = line_no, []
         if pending:
-            writer.submit(pending)
+            writer.submit((after, pending))
     if mode == "full":
         _mark_absent(db, run_id, seen.atena, source, max_missing_ratio)
     with db.transaction() as session:
@@ -184,12 +187,15 @@ def _parse(fields: list[str], today: date) -> tuple[RegistryRow | None, str | No
         return None, str(exc)
 
 
-def _commit_batch(db: Database, run_id: int, mode: Mode, pending: list, progress) -> None:
+def _commit_batch(
+    db: Database, run_id: int, mode: Mode, after: int, pending: list, progress
+) -> None:
     with db.transaction() as session:
         if db.dialect == "postgresql":
             # Not waiting for the WAL flush is safe here: a batch lost in a crash loses
             # its `last_line` with it, and the re-run applies it again.
             session.execute(text("SET LOCAL synchronous_commit = off"))
+        claim_batch(session, run_id, after, pending[-1][0])
         run = session.get_one(ImportRun, run_id)
         batch = _Batch()
         rows: list[tuple[int, list[str], RegistryRow]] = []
@@ -204,7 +210,6 @@ def _commit_batch(db: Database, run_id: int, mode: Mode, pending: list, progress
         for name, value in batch.counts.items():
             setattr(run, name, getattr(run, name) + value)
         run.rejected += len(batch.rejects)
-        run.last_line = pending[-1][0]
     if progress:
         progress(len(pending))
 

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from handlers.csv_source import ENCODINGS, SourceError, open_source
+from handlers.import_runs import ImportBusy
 from handlers.registry.importer import import_registry, summarise
 from web.db import database
 
@@ -42,7 +43,7 @@ def import_(file: Path, mode: str | None, encoding: str | None, rejects: Path | 
                 database(), source, mode=mode, batch_size=batch_size,
                 reject_path=rejects, progress=bar.update, max_missing_ratio=max_missing_ratio,
             )
-    except SourceError as exc:
+    except (SourceError, ImportBusy) as exc:
         raise click.ClickException(str(exc)) from exc
     except (OperationalError, ProgrammingError) as exc:
         raise click.ClickException(

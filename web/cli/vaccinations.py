@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from handlers.csv_source import ENCODINGS, SourceError, open_source
+from handlers.import_runs import ImportBusy
 from handlers.vaccination_import import import_vaccinations
 from web.db import database
 
@@ -33,7 +34,7 @@ def import_(file: Path, encoding: str | None, rejects: Path | None) -> None:
                 database(), source, reject_path=rejects, progress=bar.update,
                 municipality_code=current_app.config["SESSHU"].municipality_code,
             )
-    except SourceError as exc:
+    except (SourceError, ImportBusy) as exc:
         raise click.ClickException(str(exc)) from exc
     except (OperationalError, ProgrammingError) as exc:
         raise click.ClickException(
