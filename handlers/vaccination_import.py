@@ -36,7 +36,7 @@ from handlers.vaccination_rules import (
 from models.base import utcnow
 from models.db import Database
 from models.identifiers import IdentifierError, validate_voucher_no
-from models.import_run import ImportKind, ImportPhase, ImportRun
+from models.import_run import ImportKind, ImportRun
 from models.resident import Resident
 from models.search_keys import nfkc
 from models.vaccination import DEFAULT_MUNICIPALITY_CODE, VaccinationRecord
@@ -106,7 +106,6 @@ def import_vaccinations(
         _commit(db, run_id, after, pending, today, municipality_code, progress)
     with db.transaction() as session:
         run = session.get_one(ImportRun, run_id)
-        run.phase = ImportPhase.DONE
         finish_run(run)
         report.inserted, report.duplicates, report.rejected = (
             run.inserted, run.unchanged, run.rejected)

@@ -3,7 +3,7 @@
 from models.access_log import AccessLog
 from models.base import Base
 from models.case import Case, CaseCounter, CaseStatus, Procedure
-from models.import_run import ImportKind, ImportPhase, ImportReject, ImportRun, ImportStatus
+from models.import_run import ImportKind, ImportReject, ImportRun, ImportStatus
 from models.process import InstanceStatus, ProcessDefinition, ProcessInstance
 from models.resident import Resident, ResidentStatus, Sex
 from models.resident_movement import MovementKind, ResidentMovement
@@ -23,7 +23,6 @@ __all__ = [
     "HumanTask",
     "HumanTaskState",
     "ImportKind",
-    "ImportPhase",
     "ImportReject",
     "ImportRun",
     "ImportStatus",

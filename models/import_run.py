@@ -27,11 +27,6 @@ class ImportStatus(enum.StrEnum):
     COMPLETED = "completed"  # 完了
 
 
-class ImportPhase(enum.StrEnum):
-    ROWS = "rows"  # applying the file's rows (and, for a full file, the absences)
-    DONE = "done"
-
-
 class ImportRun(Base):
     __tablename__ = "import_run"
     __table_args__ = (Index("ix_import_run_kind_checksum", "kind", "checksum"),)
@@ -42,11 +37,10 @@ class ImportRun(Base):
     checksum: Mapped[str] = mapped_column(String(64))  # SHA-256 of the file's bytes
     encoding: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(12), default=ImportStatus.RUNNING)
-    phase: Mapped[str] = mapped_column(String(12), default=ImportPhase.ROWS)
     last_line: Mapped[int] = mapped_column(Integer, default=1)  # the header is line 1
     inserted: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)
-    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)  # 変更なし; vaccinations: 重複
     moved_out: Mapped[int] = mapped_column(Integer, default=0)
     deceased: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)

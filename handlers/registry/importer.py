@@ -37,7 +37,7 @@ from handlers.import_runs import (
 from handlers.registry.rows import COLUMNS, RegistryRow, RowError, atena_of, parse_row
 from models.base import utcnow
 from models.db import Database
-from models.import_run import ImportKind, ImportPhase, ImportRun
+from models.import_run import ImportKind, ImportRun
 from models.resident import Resident, ResidentStatus
 from models.resident_movement import MovementKind, ResidentMovement
 
@@ -166,7 +166,6 @@ def import_registry(
         _mark_absent(db, run_id, seen.atena, source, max_missing_ratio)
     with db.transaction() as session:
         run = session.get_one(ImportRun, run_id)
-        run.phase = ImportPhase.DONE
         finish_run(run)
         report.reject_file = reject_path or default_reject_path(source.path)
         if run.rejected or reject_path:

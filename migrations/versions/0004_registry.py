@@ -26,7 +26,6 @@ def upgrade() -> None:
         sa.Column("checksum", sa.String(length=64), nullable=False),
         sa.Column("encoding", sa.String(length=10), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
-        sa.Column("phase", sa.String(length=12), nullable=False),
         sa.Column("last_line", sa.Integer(), nullable=False),
         sa.Column("inserted", sa.Integer(), nullable=False),
         sa.Column("updated", sa.Integer(), nullable=False),
