@@ -19,6 +19,7 @@ from handlers.vaccinations import (
     record_history,
     register_dose,
 )
+from handlers.vaccine_products import find_product, lot_problem, same_maker
 from models import (
     Department,
     ImportRun,
@@ -27,6 +28,7 @@ from models import (
     VaccinationRecord,
     VaccinationRecordChange,
 )
+from models.demo.people import generate_people
 
 TODAY = date(2026, 4, 1)
 
@@ -250,3 +252,13 @@ def test_staff_entry_refuses_an_inconsistent_dose(people):
                           staff_id=staff_id(people), today=TODAY)
     assert error.value.problems == ["前回（1回目）の接種記録がありません。"]
     assert count(people, VaccinationRecord) == 0
+
+
+def test_every_dose_of_the_demo_city_passes_the_product_and_lot_checks():
+    doses = [d for p in generate_people(1500, seed=2) for d in p.doses]
+    assert len({d.product for d in doses}) >= 8
+    for d in doses:
+        product = find_product(d.product)
+        assert product is not None and same_maker(product, d.manufacturer), d
+        assert product.first_day <= d.vaccinated_on <= product.last_day, d
+        assert lot_problem(d.manufacturer, d.lot_no) is None, d
