@@ -5,6 +5,7 @@ from models.base import Base
 from models.case import Case, CaseCounter, CaseStatus, Procedure
 from models.certificate import Certificate, CertificateDose, CertificateKind
 from models.hash_chain import ChainHead
+from models.import_run import ImportKind, ImportReject, ImportRun, ImportStatus
 from models.incoming_query import IncomingQuery, IncomingQueryStatus
 from models.intermediary_nonce import IntermediaryNonce
 from models.intermediary_request import IntermediaryRequest, RequestKind, RequestStatus
@@ -12,6 +13,7 @@ from models.message import MessageRoute
 from models.process import InstanceStatus, ProcessDefinition, ProcessInstance
 from models.query_result import QueryResult
 from models.resident import Resident, ResidentStatus, Sex
+from models.resident_movement import MovementKind, ResidentMovement
 from models.security_event import SecurityEvent, SecurityEventKind
 from models.staff import Department, Role, Staff, StaffRole
 from models.staff_session import StaffSession
@@ -19,6 +21,7 @@ from models.subject_token import SubjectToken
 from models.task import HumanTask, HumanTaskState, TaskEvent
 from models.totp import RecoveryCode
 from models.vaccination import VaccinationCategory, VaccinationRecord
+from models.vaccination_change import ChangeAction, VaccinationRecordChange
 
 __all__ = [
     "AccessAction",
@@ -31,15 +34,21 @@ __all__ = [
     "CertificateDose",
     "CertificateKind",
     "ChainHead",
+    "ChangeAction",
     "Department",
     "HumanTask",
     "HumanTaskState",
+    "ImportKind",
+    "ImportReject",
+    "ImportRun",
+    "ImportStatus",
     "IncomingQuery",
     "IncomingQueryStatus",
     "InstanceStatus",
     "IntermediaryNonce",
     "IntermediaryRequest",
     "MessageRoute",
+    "MovementKind",
     "Procedure",
     "ProcessDefinition",
     "ProcessInstance",
@@ -48,6 +57,7 @@ __all__ = [
     "RequestKind",
     "RequestStatus",
     "Resident",
+    "ResidentMovement",
     "ResidentStatus",
     "Role",
     "SecurityEvent",
@@ -60,4 +70,5 @@ __all__ = [
     "TaskEvent",
     "VaccinationCategory",
     "VaccinationRecord",
+    "VaccinationRecordChange",
 ]

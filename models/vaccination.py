@@ -40,6 +40,7 @@ class VaccinationRecord(Base):
     __tablename__ = "vaccination_record"
     __table_args__ = (
         Index("ix_vaccination_record_resident_dose", "resident_id", "dose_number"),
+        Index("ix_vaccination_record_voucher_no", "voucher_no"),  # search by 接種券番号
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
