@@ -111,6 +111,8 @@ def test_generated_people_are_plausible():
             assert date(2021, 2, 17) <= dose.vaccinated_on
             if person.died_on:
                 assert dose.vaccinated_on <= person.died_on
+        for event in (person.died_on, person.moved_out_on, person.moved_in_on):
+            assert event is None or person.birth_date < event <= date(2026, 4, 1)
     assert len({p.atena_no for p in people}) == 2000
 
 

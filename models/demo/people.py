@@ -142,11 +142,17 @@ def _person(
     roll = rng.random()
     if roll < 0.02 + max(0, age - 75) * 0.004:
         person.status = ResidentStatus.DECEASED
-        person.died_on = date(2022, 1, 1) + timedelta(days=rng.randint(0, 1500))
+        person.died_on = _event_after(rng, birth)
     elif roll > 0.97:
         person.status = ResidentStatus.MOVED_OUT
-        person.moved_out_on = date(2022, 1, 1) + timedelta(days=rng.randint(0, 1500))
+        person.moved_out_on = _event_after(rng, birth)
     return person
+
+
+def _event_after(rng: random.Random, birth: date) -> date:
+    """A death or move-out date from 2022 on, never before the person was born."""
+    start = max(date(2022, 1, 1), birth + timedelta(days=1))
+    return start + timedelta(days=rng.randint(0, max(0, (REFERENCE_DATE - start).days)))
 
 
 def _doses(rng: random.Random, person: Person) -> Iterator[Dose]:
