@@ -3,6 +3,7 @@
 from models.access_log import AccessAction, AccessLog
 from models.base import Base
 from models.case import Case, CaseCounter, CaseStatus, Procedure
+from models.case_milestone import CaseMilestone
 from models.certificate import Certificate, CertificateDose, CertificateKind
 from models.hash_chain import ChainHead
 from models.incoming_query import IncomingQuery, IncomingQueryStatus
@@ -11,10 +12,28 @@ from models.intermediary_request import IntermediaryRequest, RequestKind, Reques
 from models.message import MessageRoute
 from models.process import InstanceStatus, ProcessDefinition, ProcessInstance
 from models.query_result import QueryResult
+from models.relief_claim import BenefitKind, ClaimantType, ReliefBenefit, ReliefClaim
+from models.relief_document import ReliefAttachment, ReliefCorrection, ReliefDocument
+from models.relief_payment import (
+    AllowanceMonth,
+    PensionInstalment,
+    ReliefPayment,
+    ReliefRate,
+    ReliefReceipt,
+)
+from models.relief_review import (
+    CommitteeOpinion,
+    Forwarding,
+    NationalOutcome,
+    NationalResult,
+    ReliefAppeal,
+    ReliefDecision,
+)
 from models.resident import Resident, ResidentStatus, Sex
 from models.security_event import SecurityEvent, SecurityEventKind
 from models.staff import Department, Role, Staff, StaffRole
 from models.staff_session import StaffSession
+from models.status_attempt import StatusAttempt
 from models.subject_token import SubjectToken
 from models.task import HumanTask, HumanTaskState, TaskEvent
 from models.totp import RecoveryCode
@@ -23,15 +42,21 @@ from models.vaccination import VaccinationCategory, VaccinationRecord
 __all__ = [
     "AccessAction",
     "AccessLog",
+    "AllowanceMonth",
     "Base",
+    "BenefitKind",
     "Case",
     "CaseCounter",
+    "CaseMilestone",
     "CaseStatus",
     "Certificate",
     "CertificateDose",
     "CertificateKind",
     "ChainHead",
+    "ClaimantType",
+    "CommitteeOpinion",
     "Department",
+    "Forwarding",
     "HumanTask",
     "HumanTaskState",
     "IncomingQuery",
@@ -40,11 +65,24 @@ __all__ = [
     "IntermediaryNonce",
     "IntermediaryRequest",
     "MessageRoute",
+    "NationalOutcome",
+    "NationalResult",
+    "PensionInstalment",
     "Procedure",
     "ProcessDefinition",
     "ProcessInstance",
     "QueryResult",
     "RecoveryCode",
+    "ReliefAppeal",
+    "ReliefAttachment",
+    "ReliefBenefit",
+    "ReliefClaim",
+    "ReliefCorrection",
+    "ReliefDecision",
+    "ReliefDocument",
+    "ReliefPayment",
+    "ReliefRate",
+    "ReliefReceipt",
     "RequestKind",
     "RequestStatus",
     "Resident",
@@ -56,6 +94,7 @@ __all__ = [
     "Staff",
     "StaffRole",
     "StaffSession",
+    "StatusAttempt",
     "SubjectToken",
     "TaskEvent",
     "VaccinationCategory",
