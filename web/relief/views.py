@@ -30,7 +30,7 @@ from handlers.relief.common import ReliefError, local_date
 from handlers.relief.documents import documents_of, latest_correction
 from handlers.relief.review import latest, record_national_result
 from models.access_log import AccessAction
-from models.case import Case
+from models.case import Case, CaseStatus
 from models.case_milestone import CaseMilestone
 from models.relief_claim import BenefitKind, ReliefClaim
 from models.relief_document import ReliefAttachment, ReliefCorrection
@@ -156,7 +156,7 @@ def claim(claim_id: int):
         allowance_form=AllowanceForm(), result_form=NationalResultForm(notified_on=_today()),
         appeal_form=AppealForm(filed_on=_today()), ruling_form=RulingForm(ruled_on=_today()),
         withdrawal_form=WithdrawalForm(withdrawn_on=_today()), is_reviewer=not current_staff().roles.isdisjoint(REVIEWERS),
-        benefit_label=lambda kind: BenefitKind(kind).label,
+        benefit_label=lambda kind: BenefitKind(kind).label, status_label=CaseStatus(claim.case.status).label,
     )
     log_access(AccessAction.VIEW, atena_no=claim.resident.atena_no, reason=REASON,
                detail=f"救済請求 {claim.receipt_no}")
