@@ -47,6 +47,7 @@ EXPECTED: dict[str, Access] = {
     "relief_status.index": PUBLIC,
     "relief.index": RELIEF_STAFF,
     "relief.claim": RELIEF_STAFF,
+    "relief.vaccinations": RELIEF_STAFF,
     "relief.receipt_slip": RELIEF_STAFF,
     "relief.letter": RELIEF_STAFF,
     "relief.documents": RELIEF_STAFF,

@@ -155,3 +155,12 @@ def test_admin_maintains_the_rate_table(staff_client, db, clock):
     assert "215,000" in response.get_data(as_text=True)
     with db.transaction() as session:
         assert session.scalars(select(ReliefRate.amount).where(ReliefRate.fiscal_year == 2026)).one() == 215_000
+
+
+def test_vaccination_lookup_gives_the_record_number_and_is_logged(staff_client, vaccinated, db, clock):
+    counter, _ = staff_client(Role.COUNTER)
+    html = counter.get(f"/relief/vaccinations?atena_no={vaccinated.atena_no}&reason=その他").get_data(as_text=True)
+    assert f"<td>{vaccinated.record_id}</td>" in html and "試験ワクチン" in html
+    assert vaccinated.my_number not in html
+    searches = logged(db, "search")
+    assert searches and searches[-1].atena_no == vaccinated.atena_no

@@ -74,3 +74,8 @@ class RateForm(JapaneseForm):
 class StatusForm(JapaneseForm):
     receipt_no = StringField("受付番号", [REQUIRED, Length(max=30)])
     code = StringField("アクセスコード", [REQUIRED, Length(max=30)])
+
+
+class VaccinationLookupForm(JapaneseForm):
+    atena_no = StringField("宛名番号", [REQUIRED, Length(max=15)])
+    reason = SelectField("検索の理由", choices=[(r, r) for r in ACCESS_REASONS], default=ACCESS_REASONS[1])

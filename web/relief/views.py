@@ -42,7 +42,9 @@ from models.relief_review import (
     ReliefAppeal,
     ReliefDecision,
 )
+from models.resident import Resident
 from models.staff import Role
+from models.vaccination import VaccinationCategory, VaccinationRecord
 from web import clock
 from web.access_log import log_access
 from web.auth.current import current_staff
@@ -55,6 +57,7 @@ from web.relief.forms import (
     ReceiptForm,
     RulingForm,
     UploadForm,
+    VaccinationLookupForm,
     WithdrawalForm,
 )
 from web.relief.settings import relief_settings
@@ -118,6 +121,27 @@ def index():
     listed.sort(key=lambda r: -(r["waiting_days"] or -1))
     return render_template("relief/index.html", rows=listed, counts=sorted(counts.items()), stage=stage,
                            benefit_label=lambda kind: BenefitKind(kind).label)
+
+
+@bp.get("/vaccinations")
+@roles(*STAFF)
+def vaccinations():
+    """接種記録の確認: the records of one person by 宛名番号, with the number 請求受付 asks for."""
+    session = db_session()
+    form = VaccinationLookupForm(request.args, meta={"csrf": False})
+    resident, records = None, []
+    if request.args and form.validate():
+        resident = session.scalars(select(Resident).where(Resident.atena_no == form.atena_no.data.strip())).first()
+        if resident is None:
+            flash("この宛名番号の住民が見つかりません。", "error")
+        else:
+            records = list(session.scalars(select(VaccinationRecord).where(VaccinationRecord.resident_id == resident.id)
+                                           .order_by(VaccinationRecord.vaccinated_on)))
+            log_access(AccessAction.SEARCH, atena_no=resident.atena_no, reason=form.reason.data,
+                       detail="救済請求のための接種記録の確認")
+            session.commit()
+    return render_template("relief/vaccinations.html", form=form, resident=resident, records=records,
+                           category_label=lambda c: VaccinationCategory(c).label)
 
 
 @bp.get("/claims/<int:claim_id>")
