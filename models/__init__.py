@@ -3,6 +3,7 @@
 from models.access_log import AccessAction, AccessLog
 from models.base import Base
 from models.case import Case, CaseCounter, CaseStatus, Procedure
+from models.case_milestone import CaseMilestone
 from models.certificate import Certificate, CertificateDose, CertificateKind
 from models.hash_chain import ChainHead
 from models.import_run import ImportKind, ImportReject, ImportRun, ImportStatus
@@ -12,11 +13,29 @@ from models.intermediary_request import IntermediaryRequest, RequestKind, Reques
 from models.message import MessageRoute
 from models.process import InstanceStatus, ProcessDefinition, ProcessInstance
 from models.query_result import QueryResult
+from models.relief_claim import BenefitKind, ClaimantType, ReliefBenefit, ReliefClaim
+from models.relief_document import ReliefAttachment, ReliefCorrection, ReliefDocument
+from models.relief_payment import (
+    AllowanceMonth,
+    PensionInstalment,
+    ReliefPayment,
+    ReliefRate,
+    ReliefReceipt,
+)
+from models.relief_review import (
+    CommitteeOpinion,
+    Forwarding,
+    NationalOutcome,
+    NationalResult,
+    ReliefAppeal,
+    ReliefDecision,
+)
 from models.resident import Resident, ResidentStatus, Sex
 from models.resident_movement import MovementKind, ResidentMovement
 from models.security_event import SecurityEvent, SecurityEventKind
 from models.staff import Department, Role, Staff, StaffRole
 from models.staff_session import StaffSession
+from models.status_attempt import StatusAttempt
 from models.subject_token import SubjectToken
 from models.task import HumanTask, HumanTaskState, TaskEvent
 from models.totp import RecoveryCode
@@ -26,16 +45,22 @@ from models.vaccination_change import ChangeAction, VaccinationRecordChange
 __all__ = [
     "AccessAction",
     "AccessLog",
+    "AllowanceMonth",
     "Base",
+    "BenefitKind",
     "Case",
     "CaseCounter",
+    "CaseMilestone",
     "CaseStatus",
     "Certificate",
     "CertificateDose",
     "CertificateKind",
     "ChainHead",
     "ChangeAction",
+    "ClaimantType",
+    "CommitteeOpinion",
     "Department",
+    "Forwarding",
     "HumanTask",
     "HumanTaskState",
     "ImportKind",
@@ -49,11 +74,24 @@ __all__ = [
     "IntermediaryRequest",
     "MessageRoute",
     "MovementKind",
+    "NationalOutcome",
+    "NationalResult",
+    "PensionInstalment",
     "Procedure",
     "ProcessDefinition",
     "ProcessInstance",
     "QueryResult",
     "RecoveryCode",
+    "ReliefAppeal",
+    "ReliefAttachment",
+    "ReliefBenefit",
+    "ReliefClaim",
+    "ReliefCorrection",
+    "ReliefDecision",
+    "ReliefDocument",
+    "ReliefPayment",
+    "ReliefRate",
+    "ReliefReceipt",
     "RequestKind",
     "RequestStatus",
     "Resident",
@@ -66,6 +104,7 @@ __all__ = [
     "Staff",
     "StaffRole",
     "StaffSession",
+    "StatusAttempt",
     "SubjectToken",
     "TaskEvent",
     "VaccinationCategory",

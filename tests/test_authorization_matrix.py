@@ -17,6 +17,8 @@ from web.security import LOGIN, LOGIN_STEP, PUBLIC, Access, Level, access_for, l
 
 ADMIN = Access(Level.LOGIN, frozenset({Role.ADMIN}))
 AUDITOR = Access(Level.LOGIN, frozenset({Role.AUDITOR}))
+RELIEF_STAFF = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.EXAMINER, Role.SUPERVISOR}))
+RELIEF_REVIEWERS = Access(Level.LOGIN, frozenset({Role.EXAMINER, Role.SUPERVISOR}))
 
 EXPECTED: dict[str, Access] = {
     "static": PUBLIC,
@@ -42,6 +44,22 @@ EXPECTED: dict[str, Access] = {
     "audit.access_log_csv": AUDITOR,
     "audit.security_log": AUDITOR,
     "audit.integrity": AUDITOR,
+    "relief_status.index": PUBLIC,
+    "relief.index": RELIEF_STAFF,
+    "relief.claim": RELIEF_STAFF,
+    "relief.vaccinations": RELIEF_STAFF,
+    "relief.receipt_slip": RELIEF_STAFF,
+    "relief.letter": RELIEF_STAFF,
+    "relief.documents": RELIEF_STAFF,
+    "relief.upload": RELIEF_STAFF,
+    "relief.attachment": RELIEF_STAFF,
+    "relief.add_receipt": RELIEF_STAFF,
+    "relief.add_allowance_month": RELIEF_STAFF,
+    "relief.withdrawal": RELIEF_STAFF,
+    "relief.national_result": RELIEF_REVIEWERS,
+    "relief.appeal": RELIEF_REVIEWERS,
+    "relief.ruling": RELIEF_REVIEWERS,
+    "relief_rates.index": ADMIN,
 }
 
 def test_every_route_is_classified(app):

@@ -8,6 +8,7 @@ due time and the case's status, all in the caller's transaction.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,13 +18,14 @@ from uuid import UUID, uuid4
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from handlers.registry import HandlerContext
 from models.base import utcnow
 from models.case import Case, CaseStatus
+from models.case_milestone import CaseMilestone
 from models.message import MessageRoute
 from models.process import InstanceStatus
 from models.staff import Role
@@ -47,6 +49,7 @@ MAX_TASK_DEPTH = 500
 TIMER_EVENTS = ("DurationTimerEventDefinition", "TimeDateEventDefinition", "CycleTimerEventDefinition")
 MESSAGE_EVENT = "MessageEventDefinition"
 ROUTES = MessageRoute.__table__
+MILESTONES = CaseMilestone.__table__
 
 
 def cache_version(instance: InstanceRow) -> tuple[int, str | None]:
@@ -134,6 +137,7 @@ def task_of(workflow: BpmnWorkflow, guid: str):
 class StepOutcome:
     after: Snapshot
     error: str | None = None
+    milestones: list[tuple[str, str, str]] = field(default_factory=list)  # (task guid, bpmn id, stage)
 
 
 def advance(
@@ -147,6 +151,7 @@ def advance(
     workflow, instance = handle.workflow, handle.instance
     engine = workflow.script_engine
     engine.handler_context = HandlerContext(session, instance.case_id, instance.id, clock())
+    since = time.time()
     try:
         with clock_in_effect(clock):
             if action is not None:
@@ -156,7 +161,7 @@ def advance(
     except WorkflowError:
         raise  # a refusal meant for the caller (e.g. a message nobody waits for), not a failure
     except (SpiffWorkflowException, ScriptError) as exc:
-        return StepOutcome(Snapshot.of(workflow), error=_describe(exc))
+        return StepOutcome(Snapshot.of(workflow), error=_describe(exc), milestones=milestones_reached(workflow, since))
     except Exception as exc:  # a bug must not lose the case either; it is logged in full
         log.exception("workflow step failed for instance %s", instance.id)
         return StepOutcome(
@@ -171,7 +176,25 @@ def advance(
             error=f"繰り返し（ループ）が多すぎるため停止しました（タスクの深さ {after.depth}、上限 {MAX_TASK_DEPTH}）。"
             "案件を確認し、必要なら取り消して新しく開始してください。"
         )
-    return StepOutcome(after)
+    return StepOutcome(after, milestones=milestones_reached(workflow, since))
+
+
+def milestones_reached(workflow: BpmnWorkflow, since: float) -> list[tuple[str, str, str]]:
+    """Tasks and events carrying a `milestone` that were reached during this step, oldest first:
+    user tasks when they become ready, catch events when they start waiting, anything else
+    (service tasks, throw and end events) when it completes."""
+    reached = []
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.COMPLETED):
+        if task.last_state_change < since:
+            continue
+        if task.task_spec.manual and task.state != TaskState.READY:
+            continue
+        if not task.task_spec.manual and task.state == TaskState.READY:
+            continue
+        stage = TaskProperties.of(task.task_spec).milestone
+        if stage:
+            reached.append((task.last_state_change, str(task.id), task.task_spec.bpmn_id, stage[:100]))
+    return [entry[1:] for entry in sorted(reached)]
 
 
 def _describe(exc: Exception) -> str:
@@ -233,6 +256,7 @@ def persist(
         after_lock()
     after = outcome.after
     stage = sync_human_tasks(session, handle, after, now)
+    stage = record_milestones(session, handle, outcome.milestones, now) or stage
     sync_message_routes(session, handle, after)
     case_values: dict[str, Any] = {}
     if status != previous_status:
@@ -302,6 +326,28 @@ def sync_human_tasks(session: Session, handle: Handle, after: Snapshot, now: dat
             milestone = props.milestone[:100]
     session.connection().execute(rows.INSERT_TASKS, new_rows)
     return milestone
+
+
+def record_milestones(
+    session: Session, handle: Handle, reached: list[tuple[str, str, str]], now: datetime
+) -> str | None:
+    """Add the dated milestone history rows (once per task: a catch event that waited and then
+    completed counts once); returns the newest stage recorded, if any."""
+    if not reached:
+        return None
+    known = set(session.connection().execute(
+        select(MILESTONES.c.task_guid).where(
+            MILESTONES.c.instance_id == handle.instance.id, MILESTONES.c.task_guid.in_([r[0] for r in reached])
+        )
+    ).scalars())
+    fresh = [r for r in reached if r[0] not in known]
+    if not fresh:
+        return None
+    session.connection().execute(insert(MILESTONES), [
+        {"case_id": handle.instance.case_id, "instance_id": handle.instance.id, "task_guid": guid,
+         "bpmn_id": bpmn_id, "stage": stage, "reached_at": now} for guid, bpmn_id, stage in fresh
+    ])
+    return fresh[-1][2]
 
 
 def sync_message_routes(session: Session, handle: Handle, after: Snapshot) -> None:
