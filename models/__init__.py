@@ -4,6 +4,7 @@ from models.access_log import AccessAction, AccessLog
 from models.base import Base
 from models.case import Case, CaseCounter, CaseStatus, Procedure
 from models.certificate import Certificate, CertificateDose, CertificateKind
+from models.certificate_application import CertificateApplication
 from models.hash_chain import ChainHead
 from models.incoming_query import IncomingQuery, IncomingQueryStatus
 from models.intermediary_nonce import IntermediaryNonce
@@ -28,6 +29,7 @@ __all__ = [
     "CaseCounter",
     "CaseStatus",
     "Certificate",
+    "CertificateApplication",
     "CertificateDose",
     "CertificateKind",
     "ChainHead",

@@ -17,6 +17,8 @@ from web.security import LOGIN, LOGIN_STEP, PUBLIC, Access, Level, access_for, l
 
 ADMIN = Access(Level.LOGIN, frozenset({Role.ADMIN}))
 AUDITOR = Access(Level.LOGIN, frozenset({Role.AUDITOR}))
+COUNTER = Access(Level.LOGIN, frozenset({Role.COUNTER}))
+CERTIFICATE_STAFF = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR}))
 
 EXPECTED: dict[str, Access] = {
     "static": PUBLIC,
@@ -42,6 +44,10 @@ EXPECTED: dict[str, Access] = {
     "audit.access_log_csv": AUDITOR,
     "audit.security_log": AUDITOR,
     "audit.integrity": AUDITOR,
+    "certificates.new": COUNTER,
+    "certificates.certificate_file": CERTIFICATE_STAFF,
+    "certificates.certificate_shc_text": CERTIFICATE_STAFF,
+    "certificates.rejection_file": CERTIFICATE_STAFF,
 }
 
 def test_every_route_is_classified(app):

@@ -52,6 +52,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         admin,
         audit,
         auth,
+        certificates,
         cli,
         errors,
         health,
@@ -72,6 +73,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(certificates_public_bp)
     admin.init_app(app)
     audit.init_app(app)
+    certificates.init_app(app)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)
