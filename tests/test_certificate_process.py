@@ -126,17 +126,17 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
 
 
-def issue_domestic(run, clerk, voucher_no: str, dose_ids: list[int]):
+def issue_domestic(run, clerk, voucher_no: str, dose_numbers: str = "1,2,3"):
     run.start(clerk).step(clerk, SELF_DOMESTIC, "receive_application")
     run.step(clerk, IDENTITY, "confirm_identity")
     run.step(clerk, voucher(voucher_no), "look_up_records")
-    run.step(clerk, {"outcome": "issue", "dose_ids": dose_ids}, "choose_doses")
+    run.step(clerk, {"outcome": "issue", "dose_numbers": dose_numbers}, "choose_doses")
     return run
 
 
 def test_self_domestic_application_is_issued_handed_over_and_logged(db, run, clerk):
     _, voucher_no, dose_ids, my_number, atena_no = resident_with_doses(db, 1)
-    issue_domestic(run, clerk, voucher_no, dose_ids)
+    issue_domestic(run, clerk, voucher_no, "1,3")  # staff may leave a dose out
     assert run.task.bpmn_id == "hand_over"
     run.step(clerk, {"method": "counter", "delivered_on": "2026-11-26", "delivered_to": "金沢 太郎"})
     assert run.state.status == "completed" and run.state.ready_tasks == ()
@@ -150,7 +150,7 @@ def test_self_domestic_application_is_issued_handed_over_and_logged(db, run, cle
         case = session.get(Case, run.state.case_id)
         certificate = session.get(Certificate, application.certificate_id)
         assert case.status == CaseStatus.CLOSED and case.resident_id == application.resident_id
-        assert certificate.case_id == case.id and certificate.dose_ids == dose_ids
+        assert certificate.case_id == case.id and certificate.dose_ids == [dose_ids[0], dose_ids[2]]
         assert certificate.passport_no is None
     actions = [action for action, _ in access_rows(db, atena_no)]
     assert actions == ["search", "view", "print"]
@@ -158,8 +158,8 @@ def test_self_domestic_application_is_issued_handed_over_and_logged(db, run, cle
 
 
 def test_the_workflow_carries_only_ids_and_small_decisions(db, run, clerk):
-    _, voucher_no, dose_ids, _, _ = resident_with_doses(db, 2)
-    issue_domestic(run, clerk, voucher_no, dose_ids)
+    _, voucher_no, _dose_ids, _, _ = resident_with_doses(db, 2)
+    issue_domestic(run, clerk, voucher_no)
     from models import ProcessInstance
 
     with db.transaction() as session:
@@ -170,7 +170,7 @@ def test_the_workflow_carries_only_ids_and_small_decisions(db, run, clerk):
 
 
 def test_agent_needs_the_letter_of_authority_and_gets_an_overseas_certificate(db, run, clerk):
-    _, voucher_no, dose_ids, _, _ = resident_with_doses(db, 3)
+    _, voucher_no, _dose_ids, _, _ = resident_with_doses(db, 3)
     run.start(clerk)
     agent = {**SELF_DOMESTIC, "applicant_type": "agent", "applicant_name": "金沢 花子", "use": "overseas", **PASSPORT}
     errors = run.refused(clerk, agent)
@@ -179,7 +179,7 @@ def test_agent_needs_the_letter_of_authority_and_gets_an_overseas_certificate(db
     assert "代理人の本人確認書類" in run.refused(clerk, IDENTITY)["代理人の本人確認書類（代理人・法定代理人の申請）"]
     run.step(clerk, {**IDENTITY, "agent_identity_document": "driver_license"})
     run.step(clerk, voucher(voucher_no))
-    run.step(clerk, {"outcome": "issue", "dose_ids": dose_ids})
+    run.step(clerk, {"outcome": "issue", "dose_numbers": "1,2,3"})
     run.step(clerk, {"method": "post", "delivered_on": "2026-11-27"})
 
     application = run.application()
@@ -274,11 +274,11 @@ def test_no_eligible_dose_leads_to_a_rejection_notice(db, run, clerk, staff_clie
         resident = make_resident(session, 8, previous_municipality_code=FORMER_CITY)
         resident.voucher_no = "0000000008"
         on, product, maker, lot = COVID_DOSES[0]
-        former = add_dose(session, resident, 1, on, product, maker, lot, municipality_code=FORMER_CITY)
+        add_dose(session, resident, 1, on, product, maker, lot, municipality_code=FORMER_CITY)
         later = add_dose(session, resident, 2, date(2024, 10, 15))
         atena_no, my_number = resident.atena_no, resident.my_number
     run.start(clerk).step(clerk, SELF_DOMESTIC).step(clerk, IDENTITY).step(clerk, voucher("0000000008"))
-    errors = run.refused(clerk, {"outcome": "issue", "dose_ids": [former.id]})
+    errors = run.refused(clerk, {"outcome": "issue", "dose_numbers": "1"})
     assert "証明できる接種記録がありません" in errors["処理"]
     run.step(clerk, {"outcome": "reject"}, "choose_doses")
     assert run.task.bpmn_id == "send_rejection"
@@ -304,18 +304,21 @@ def test_a_transferred_resident_gets_only_this_citys_doses_with_the_reason_shown
         resident = make_resident(session, 9, previous_municipality_code=FORMER_CITY)
         resident.voucher_no = "0000000009"
         on, product, maker, lot = COVID_DOSES[0]
-        former = add_dose(session, resident, 1, on, product, maker, lot, municipality_code=FORMER_CITY)
+        add_dose(session, resident, 1, on, product, maker, lot, municipality_code=FORMER_CITY)
         here = [add_dose(session, resident, n, *COVID_DOSES[n - 1]) for n in (2, 3)]
     run.start(clerk).step(clerk, SELF_DOMESTIC).step(clerk, IDENTITY).step(clerk, voucher("0000000009"))
     with app.app_context(), db.transaction() as session:
         form = DosesForm(meta={"csrf": False}, case_id=run.state.case_id, session=session)
-        labels = dict(form.dose_ids.choices)
-        assert form.dose_ids.data == [r.id for r in here]  # offered: this city's doses
-    assert "転入前の市町村" in labels[former.id] and FORMER_CITY in labels[former.id]
-    assert all("証明できます" in labels[r.id] for r in here)
-    errors = run.refused(clerk, {"outcome": "issue", "dose_ids": [former.id, here[0].id]})
-    assert "1回目" in errors[DosesForm.dose_ids.args[0]] and "転入前" in errors[DosesForm.dose_ids.args[0]]
-    run.step(clerk, {"outcome": "issue", "dose_ids": [r.id for r in here]})
+        rows = {row.dose_number: row for row in form.dose_rows}
+        assert form.dose_numbers.data == "2,3"  # offered: this city's doses
+    assert "転入前の市町村" in rows[1].remark and FORMER_CITY in rows[1].remark
+    assert rows[2].remark is None and rows[3].remark is None
+    label = DosesForm.dose_numbers.args[0]
+    errors = run.refused(clerk, {"outcome": "issue", "dose_numbers": "1,2"})
+    assert "1回目" in errors[label] and "転入前" in errors[label]
+    assert "数字とカンマ" in run.refused(clerk, {"outcome": "issue", "dose_numbers": "二回目"})[label]
+    assert "4回目の接種記録はありません" in run.refused(clerk, {"outcome": "issue", "dose_numbers": "2,4"})[label]
+    run.step(clerk, {"outcome": "issue", "dose_numbers": "２、３"})
     with db.transaction() as session:
         certificate = session.get(Certificate, run.application().certificate_id)
         assert certificate.dose_ids == [r.id for r in here]
@@ -323,8 +326,8 @@ def test_a_transferred_resident_gets_only_this_citys_doses_with_the_reason_shown
 
 
 def test_a_reissue_supersedes_the_earlier_certificate_and_both_are_kept(db, run, clerk):
-    _, voucher_no, dose_ids, _, _ = resident_with_doses(db, 10)
-    issue_domestic(run, clerk, voucher_no, dose_ids)
+    _, voucher_no, _dose_ids, _, _ = resident_with_doses(db, 10)
+    issue_domestic(run, clerk, voucher_no)
     first_id = run.application().certificate_id
     with db.transaction() as session:
         first_no = session.get(Certificate, first_id).certificate_no
@@ -336,7 +339,7 @@ def test_a_reissue_supersedes_the_earlier_certificate_and_both_are_kept(db, run,
         run.refused(clerk, {**reissue, "reissue_of_no": "ZZZZZZZZZZZZ", "reissue_reason": "紛失"}).values())
     run.step(clerk, {**reissue, "reissue_of_no": first_no.lower(), "reissue_reason": "旅券の更新"})
     run.step(clerk, IDENTITY).step(clerk, voucher(voucher_no))
-    run.step(clerk, {"outcome": "issue", "dose_ids": dose_ids})
+    run.step(clerk, {"outcome": "issue", "dose_numbers": "1,2,3"})
     second_id = run.application().certificate_id
     with db.transaction() as session:
         first, second = session.get(Certificate, first_id), session.get(Certificate, second_id)
@@ -349,9 +352,9 @@ def test_a_reissue_supersedes_the_earlier_certificate_and_both_are_kept(db, run,
 
 
 def test_a_reissue_must_be_for_the_holder_of_the_earlier_certificate(db, run, clerk):
-    _, voucher_no, dose_ids, _, _ = resident_with_doses(db, 11)
+    _, voucher_no, _dose_ids, _, _ = resident_with_doses(db, 11)
     _, other_voucher, _, _, _ = resident_with_doses(db, 12)
-    issue_domestic(run, clerk, voucher_no, dose_ids)
+    issue_domestic(run, clerk, voucher_no)
     with db.transaction() as session:
         first_no = session.get(Certificate, run.application().certificate_id).certificate_no
     run.start(clerk).step(clerk, {**SELF_DOMESTIC, "application_type": "reissue", "reissue_of_no": first_no,
@@ -361,8 +364,8 @@ def test_a_reissue_must_be_for_the_holder_of_the_earlier_certificate(db, run, cl
 
 
 def test_mail_to_another_address_needs_a_reason(db, run, clerk):
-    _, voucher_no, dose_ids, _, _ = resident_with_doses(db, 13)
-    issue_domestic(run, clerk, voucher_no, dose_ids)
+    _, voucher_no, _dose_ids, _, _ = resident_with_doses(db, 13)
+    issue_domestic(run, clerk, voucher_no)
     errors = run.refused(clerk, {"method": "post", "delivered_on": "2026-11-27", "other_address": "東京都千代田区"})
     assert "理由" in errors["住民登録の住所以外へ送る理由"]
     assert "受け取った方" in " ".join(run.refused(clerk, {"method": "counter", "delivered_on": "2026-11-27"}).values())
@@ -374,8 +377,8 @@ def test_mail_to_another_address_needs_a_reason(db, run, clerk):
 
 
 def test_the_certificate_pdf_and_shc_routes_serve_the_case_certificate_and_log_it(db, run, clerk, staff_client):
-    _, voucher_no, dose_ids, my_number, atena_no = resident_with_doses(db, 14)
-    issue_domestic(run, clerk, voucher_no, dose_ids)
+    _, voucher_no, _dose_ids, my_number, atena_no = resident_with_doses(db, 14)
+    issue_domestic(run, clerk, voucher_no)
     case_id = run.state.case_id
     with db.transaction() as session:
         certificate = session.get(Certificate, run.application().certificate_id)

@@ -258,26 +258,31 @@ def eligibility_of(session: Session, config: CertificateConfig, case_id: int) ->
 
 def decide(
     session: Session, config: CertificateConfig, case_id: int, *, outcome: Outcome,
-    dose_ids: Sequence[int], reason: str | None, by: Performer,
+    dose_numbers: Sequence[int], reason: str | None, by: Performer,
 ) -> dict:
-    """発行 with the picked doses, or 却下 with a reason (the register's own when none is eligible)."""
+    """発行 with the doses picked by 接種回数, or 却下 with a reason (the register's own when
+    no dose is eligible)."""
     application = required_application(session, case_id)
     _, eligibility = eligibility_of(session, config, case_id)
     if outcome is Outcome.ISSUE:
         if eligibility.rejection_reason:
             raise StepRefused({"outcome": f"発行できません: {eligibility.rejection_reason} 「却下」を選んでください。"})
-        by_id = {d.record.id: d for d in eligibility.decisions}
-        if not dose_ids:
-            raise StepRefused({"dose_ids": "証明する接種を1件以上選んでください。"})
-        for dose_id in dose_ids:
-            decision = by_id.get(dose_id)
-            if decision is None:
-                raise StepRefused({"dose_ids": "この方の接種記録から選んでください。画面を開き直してください。"})
+        if not dose_numbers:
+            raise StepRefused({"dose_numbers": "証明する接種の回数を1つ以上入力してください。"})
+        dose_ids = []
+        for number in dict.fromkeys(dose_numbers):
+            matching = [d for d in eligibility.decisions if d.record.dose_number == number]
+            if not matching:
+                raise StepRefused({"dose_numbers": f"{number}回目の接種記録はありません。一覧の回数から選んでください。"})
+            if len(matching) > 1:
+                raise StepRefused({"dose_numbers": (
+                    f"{number}回目の接種記録が{len(matching)}件あります。予防接種台帳を訂正してから発行してください。")})
+            decision = matching[0]
             if not decision.eligible:
-                raise StepRefused({"dose_ids": (
-                    f"{decision.record.dose_number}回目（{format_wareki(decision.record.vaccinated_on)}）"
-                    f"は証明できません: {decision.reason}")})
-        application.dose_ids = sorted(set(dose_ids))
+                raise StepRefused({"dose_numbers": (
+                    f"{number}回目（{format_wareki(decision.record.vaccinated_on)}）は証明できません: {decision.reason}")})
+            dose_ids.append(decision.record.id)
+        application.dose_ids = sorted(dose_ids)
         application.rejection_reason = None
     else:
         reason = (reason or "").strip() or eligibility.rejection_reason

@@ -13,8 +13,11 @@ screen renders them.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Mapping
-from datetime import date, timedelta, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flask import has_request_context, request
@@ -25,12 +28,10 @@ from wtforms import (
     BooleanField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from handlers.certificate import procedure
 from handlers.certificate.eligibility import PassportError, validate_passport
@@ -40,6 +41,7 @@ from models.certificate_application import ApplicantType, Channel, Outcome, Sear
 from models.identifiers import IdentifierError, validate_my_number, validate_voucher_no
 from models.task import HumanTask
 from models.wareki import format_wareki
+from web.certificate_settings import certificate_config
 from web.forms import JapaneseForm
 from web.forms.generic import JapaneseDateField, register
 from workflows import forms as engine_forms
@@ -251,63 +253,91 @@ def choose_candidate(form: CandidateForm, context: FormContext) -> dict:
                                       _performer(context))
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+@dataclass(frozen=True)
+class DoseRow:
+    """One recorded dose as the 証明する接種の選択 screen lists it."""
+
+    dose_number: int
+    vaccinated_on: str  # 和暦
+    product: str
+    manufacturer: str
+    lot_no: str
+    municipality_code: str
+    remark: str | None  # why it is not certified; None when it is
 
 
 class DosesForm(CaseForm):
-    """証明する接種の選択: every recorded dose with the reason it cannot be certified, if any."""
+    """証明する接種の選択: every recorded dose with the reason it cannot be certified, if any.
+
+    Doses are picked by 接種回数 in one text field ("2,3"), so the choice survives any
+    screen that submits one value per field; it starts with the doses a certificate would list.
+    """
 
     outcome = RadioField("処理", choices=[(Outcome.ISSUE.value, "証明書を発行する"),
                                         (Outcome.REJECT.value, "却下する（却下通知書を作成）")],
                          default=Outcome.ISSUE.value, validators=_required("選んでください"))
-    dose_ids = MultiCheckboxField("証明する接種（本市の接種券による令和6年3月31日までの接種のみ）", coerce=int,
-                                  validators=[Optional()])
+    dose_numbers = StringField("証明する接種の回数（カンマ区切り。例: 1,2,3）", [Length(max=100)])
     reason = TextAreaField("却下の理由（証明できる接種がないときは空欄で台帳の理由を記載）", [Optional(), Length(max=500)])
 
     def load_choices(self, session: Session | None, case_id: int | None) -> None:
-        self.dose_ids.choices = []
+        self.dose_rows: list[DoseRow] = []
+        self.notes: list[str] = []
         if session is None or not case_id:
             return
-        from web.certificate_settings import certificate_config
-
         try:
             _, eligibility = procedure.eligibility_of(session, certificate_config(), case_id)
         except CertificateError as exc:
-            self.dose_ids.description = str(exc)
+            self.notes = [str(exc)]
             return
         for decision in eligibility.decisions:
             record = decision.record
-            text = (f"{record.dose_number}回目　{format_wareki(record.vaccinated_on)}　{record.product}"
-                    f"（{record.manufacturer}）　Lot.No {record.lot_no}")
-            remark = decision.remark
-            self.dose_ids.choices.append((record.id, f"{text}　— {remark}" if remark else f"{text}　— 証明できます"))
-        if self.dose_ids.data is None:  # first display: every dose the certificate would list
-            self.dose_ids.data = [r.id for r in eligibility.printed_records]
-        notes = [eligibility.rejection_reason or "", eligibility.note or ""]
-        self.dose_ids.description = "　".join(n for n in notes if n)
+            self.dose_rows.append(DoseRow(record.dose_number, format_wareki(record.vaccinated_on), record.product,
+                                          record.manufacturer, record.lot_no, record.municipality_code,
+                                          decision.remark))
+        self.notes = [n for n in (eligibility.rejection_reason, eligibility.note) if n]
+        if self.dose_numbers.data is None:  # first display: the doses a certificate would list
+            self.dose_numbers.data = ",".join(str(r.dose_number) for r in eligibility.printed_records)
+        self.dose_numbers.description = "　".join(
+            [f"{row.dose_number}回目 {row.vaccinated_on} {row.product}: {row.remark or '証明できます'}"
+             for row in self.dose_rows] + self.notes)
+
+    def validate_dose_numbers(self, field) -> None:
+        field.numbers = parse_dose_numbers(field.data or "")
+
+
+def parse_dose_numbers(text: str) -> list[int]:
+    """"1,2,3", "１、２" or "1 2" → [1, 2, 3]; anything else is refused with a message."""
+    parts = [p for p in re.split(r"[,、，\s]+", unicodedata.normalize("NFKC", text)) if p]
+    if not all(p.isdigit() and 0 < int(p) < 100 for p in parts):
+        raise ValidationError("接種の回数を数字とカンマで入力してください（例: 1,2,3）。")
+    return [int(p) for p in parts]
 
 
 def decide(form: DosesForm, context: FormContext) -> dict:
-    from web.certificate_settings import certificate_config
-
     return procedure.decide(
         context.session, certificate_config(), context.case_id, outcome=Outcome(form.outcome.data),
-        dose_ids=list(form.dose_ids.data or []), reason=form.reason.data, by=_performer(context),
+        dose_numbers=form.dose_numbers.numbers, reason=form.reason.data, by=_performer(context),
     )
 
 
-class DeliveryForm(JapaneseForm):
+class DeliveryForm(CaseForm):
     """交付 (the certificate, or the rejection notice): at the counter or by post."""
 
     method = RadioField("交付方法", choices=[(Channel.COUNTER.value, "窓口で手渡し"), (Channel.POST.value, "郵送")],
                         default=Channel.COUNTER.value, validators=_required("選んでください"))
     delivered_on = JapaneseDateField("交付日・発送日", _required("交付日または発送日を入力してください"),
-                                     default=lambda: date.today())
+                                     default=lambda: datetime.now(JST).date())
     delivered_to = StringField("窓口で受け取った方の氏名", [Optional(), Length(max=100)])
     other_address = StringField("郵送先（住民登録の住所以外へ送るときのみ）", [Optional(), Length(max=200)])
     other_address_reason = StringField("住民登録の住所以外へ送る理由", [Optional(), Length(max=200)])
+
+    def load_choices(self, session: Session | None, case_id: int | None) -> None:
+        """What is handed over: the certificate (with its 証明書ID) or the rejection notice."""
+        application = procedure.application_of(session, case_id) if session is not None and case_id else None
+        self.certificate_no = application.certificate.certificate_no if application and application.certificate \
+            else None
+        self.rejected = bool(application and application.outcome == Outcome.REJECT)
+        self.registered_address = application.resident.address if application and application.resident else None
 
 
 def deliver(form: DeliveryForm, context: FormContext) -> dict:
