@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime
 from io import BytesIO
 
 import pytest
+from flask import render_template
+from jinja2 import ChoiceLoader, DictLoader
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -31,9 +33,9 @@ from tests.certificate_factories import (
     make_resident,
 )
 from tests.test_certificate_shc import b64url_decode, jws_from_shc, verify_es256
-from web.forms.certificate import CandidateForm, DosesForm
+from web.forms.certificate import CandidateForm, DeliveryForm, DosesForm
 from workflows.errors import FormInvalid
-from workflows.service import Actor, claim, complete_task, start_case
+from workflows.service import Actor, claim, clean_form, complete_task, start_case
 
 NOW = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)  # 10:00 in Japan: the application date is 2026-11-26
 
@@ -422,3 +424,41 @@ def test_opening_an_application_starts_a_case_with_the_first_task_taken(db, staf
         assert (task.bpmn_id, task.form_key, task.assignee_id, task.state) == (
             "receive_application", "certificate_application", account.id, HumanTaskState.READY)
         assert session.get(Case, task.case_id).procedure == Procedure.CERTIFICATE
+
+
+def test_validating_without_completing_stores_nothing(app, db, run, clerk):
+    run.start(clerk)
+    with app.app_context(), db.transaction() as session:
+        values = clean_form(session, run.task.task_guid, SELF_DOMESTIC, clerk, clock=clock)
+        assert values == {"use": "domestic", "applicant": "self", "channel": "counter", "reissue": False}
+    with db.transaction() as session:
+        assert session.scalars(select(CertificateApplication)).first() is None
+    with app.app_context(), pytest.raises(FormInvalid), db.transaction() as session:
+        clean_form(session, run.task.task_guid, {**SELF_DOMESTIC, "use": "overseas"}, clerk, clock=clock)
+
+
+@pytest.fixture
+def task_templates(app):
+    """The task screen's generic field list, stubbed: these templates are included inside it."""
+    original = app.jinja_env.loader
+    app.jinja_env.loader = ChoiceLoader([
+        DictLoader({"tasks/_fields.html": "{% for field in form %}[{{ field.label.text }}]{% endfor %}"}), original])
+    app.jinja_env.cache = {}
+    yield
+    app.jinja_env.loader = original
+    app.jinja_env.cache = {}
+
+
+def test_the_hand_over_screen_links_the_documents_to_print(app, db, run, clerk, task_templates):
+    _, voucher_no, _, _, _ = resident_with_doses(db, 15)
+    issue_domestic(run, clerk, voucher_no)
+    case_id = run.state.case_id
+    with app.test_request_context(), db.transaction() as session:
+        form = DeliveryForm(meta={"csrf": False}, case_id=case_id, session=session)
+        page = render_template("tasks/forms/certificate_delivery.html", form=form, errors={})
+        doses_page = render_template("tasks/forms/certificate_doses.html",
+                                     form=DosesForm(meta={"csrf": False}, case_id=case_id, session=session),
+                                     errors={})
+    assert f"/cases/{case_id}/certificate.pdf" in page and f"/cases/{case_id}/certificate.shc" in page
+    assert form.certificate_no in page and "テストハイツ101" in page and "[交付方法]" in page
+    assert "令和3年6月1日" in doses_page and "FA4597" in doses_page and "証明できます" in doses_page

@@ -187,7 +187,7 @@ def search(session: Session, case_id: int, criteria: Search, by: Performer) -> d
     else:
         application.resident_id = None
     application.candidate_ids = [r.id for r in found]
-    actor = _log_actor(staff, by)
+    actor = log_actor(session, by.staff_id, by.terminal)
     for resident in found:
         record_access(session, actor, AccessAction.SEARCH, atena_no=resident.atena_no, reason=ACCESS_REASON,
                       detail=f"証明書交付申請の接種記録照会（{criteria.method.label}、{len(found)}件該当）",
@@ -225,7 +225,7 @@ def choose_candidate(session: Session, case_id: int, resident_id: int | None, by
     assert resident is not None
     previous_holder = application.reissue_of.resident_id if application.reissue_of else None
     _choose(session, application, resident, previous_holder, field="resident_id")
-    _log_view(session, _log_actor(session.get(Staff, by.staff_id), by), resident, by)
+    _log_view(session, log_actor(session, by.staff_id, by.terminal), resident, by)
     return {"chosen": True}
 
 
@@ -356,7 +356,3 @@ def log_actor(session: Session, staff_id: int | None, terminal: str | None = Non
     return LogActor(staff_id, staff.full_name if staff else None,
                     staff.department.name if staff else None, terminal)
 
-
-def _log_actor(staff: Staff | None, by: Performer) -> LogActor:
-    return LogActor(by.staff_id, staff.full_name if staff else None,
-                    staff.department.name if staff else None, by.terminal)

@@ -10,24 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
+from xml.sax.saxutils import escape
 
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from handlers.certificate.pdf import (
-    LABEL,
-    SMALL,
-    SMALL_RIGHT,
-    TITLE,
-    VALUE,
-    _grid,
-    _p,
-    _register_fonts,
-)
+from handlers.certificate.glyphs import printable_text
+from handlers.certificate.pdf import GOTHIC, LABEL, MINCHO, SMALL, SMALL_RIGHT, TITLE, VALUE
 from models.wareki import format_wareki
 
 TITLE_TEXT = "予防接種証明書交付申請却下通知書"
+CENTER = ParagraphStyle("center", parent=VALUE, alignment=TA_CENTER)
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,9 @@ class RejectionNotice:
 
 
 def render_rejection_pdf(notice: RejectionNotice) -> bytes:
-    _register_fonts()
+    for font in (MINCHO, GOTHIC):
+        if font not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(UnicodeCIDFont(font))
     buffer = BytesIO()
     width = A4[0] - 36 * mm
     pdf = SimpleDocTemplate(
@@ -61,21 +62,21 @@ def render_rejection_pdf(notice: RejectionNotice) -> bytes:
         ("却下の理由", notice.reason),
     ]
     story = [
-        _p(f"{format_wareki(notice.decided_on)}\n{notice.issuer_name}長", SMALL_RIGHT),
+        _paragraph(f"{format_wareki(notice.decided_on)}\n{notice.issuer_name}長", SMALL_RIGHT),
         Spacer(1, 12 * mm),
-        _p(TITLE_TEXT, TITLE),
+        _paragraph(TITLE_TEXT, TITLE),
         Spacer(1, 10 * mm),
-        _p(
+        _paragraph(
             f"{format_wareki(notice.application_date)}付けで申請のあった新型コロナウイルス感染症"
             "予防接種証明書の交付については、下記の理由により交付できないことを通知します。",
             VALUE,
         ),
         Spacer(1, 6 * mm),
-        _p("記", LABEL),
+        _paragraph("記", CENTER),
         Spacer(1, 3 * mm),
-        _grid(rows, [50 * mm, width - 50 * mm]),
+        _table(rows, [50 * mm, width - 50 * mm]),
         Spacer(1, 8 * mm),
-        _p(
+        _paragraph(
             "転入前に接種を受けた方は、接種時に住民票のあった市町村（接種券を発行した市町村）に"
             "申請してください。令和6年4月1日以降の接種については予防接種済証をご利用ください。",
             SMALL,
@@ -83,3 +84,21 @@ def render_rejection_pdf(notice: RejectionNotice) -> bytes:
     ]
     pdf.build(story)
     return buffer.getvalue()
+
+
+def _paragraph(text: str, style) -> Paragraph:
+    """Printable text (外字 replaced as on the certificate); newlines become line breaks."""
+    printable, _ = printable_text(text)
+    return Paragraph(escape(printable).replace("\n", "<br/>"), style)
+
+
+def _table(rows: list[tuple[str, str]], widths: list[float]) -> Table:
+    return Table(
+        [[_paragraph(label, LABEL), _paragraph(value, VALUE)] for label, value in rows],
+        colWidths=widths,
+        style=TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+            ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eef1f4")),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ]),
+    )
