@@ -462,3 +462,21 @@ def test_the_hand_over_screen_links_the_documents_to_print(app, db, run, clerk, 
     assert f"/cases/{case_id}/certificate.pdf" in page and f"/cases/{case_id}/certificate.shc" in page
     assert form.certificate_no in page and "テストハイツ101" in page and "[交付方法]" in page
     assert "令和3年6月1日" in doses_page and "FA4597" in doses_page and "証明できます" in doses_page
+
+
+def test_a_running_app_knows_the_process_forms_and_ships_a_valid_definition(environ, tmp_path):
+    """In a fresh interpreter (nothing imported by tests): the app alone registers the forms."""
+    import subprocess
+    import sys
+
+    script = (
+        "from web import create_app\n"
+        "from workflows.validation import validate_bpmn\n"
+        "create_app(ENV)\n"
+        "result = validate_bpmn(open('bpmn/certificate_issuance.bpmn', 'rb').read())\n"
+        "print('OK' if result.ok else result.problems)\n"
+    )
+    env = {**environ, "SESSHU_INSTANCE_PATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", f"ENV = {env!r}\n{script}"], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.stdout.strip() == "OK", done.stdout + done.stderr

@@ -26,6 +26,7 @@ from web.access_log import AccessAction, log_access
 from web.auth.current import current_staff
 from web.certificate_settings import certificate_config
 from web.db import session as db_session
+from web.forms import certificate as _process_forms  # noqa: F401 - registers the process's forms
 from web.navigation import add_nav_entry
 from web.security import roles
 from workflows.errors import WorkflowError
@@ -38,6 +39,7 @@ STAFF = (Role.COUNTER, Role.SUPERVISOR)
 
 
 def init_app(app: Flask) -> None:
+    """Register the blueprint; the process's forms (imported above) are then known to the engine."""
     certificate_tasks.use_config(certificate_config)
     app.register_blueprint(bp)
     add_nav_entry(app, "証明書交付申請の受付", "certificates.new", order=30)

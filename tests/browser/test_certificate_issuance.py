@@ -35,7 +35,7 @@ def test_clerk_goes_from_login_to_a_printed_certificate(app, db, page, live_serv
     page.get_by_label("確認コード").fill(pyotp.TOTP(account.secret).now())
     page.get_by_role("button", name="ログイン").click()
 
-    page.get_by_role("link", name="証明書交付申請の受付").click()
+    page.get_by_role("navigation").get_by_role("link", name="証明書交付申請の受付").click()
     page.get_by_role("button", name="受付を開始する").click()
     assert "申請受付" in page.content()
     page.get_by_label("連絡先電話番号").fill("076-000-0000")
