@@ -33,7 +33,7 @@ from tests.certificate_factories import (
     make_resident,
 )
 from tests.test_certificate_shc import b64url_decode, jws_from_shc, verify_es256
-from web.forms.certificate import CandidateForm, DeliveryForm, DosesForm
+from web.forms.certificate import ApplicationForm, CandidateForm, DeliveryForm, DosesForm
 from workflows.errors import FormInvalid
 from workflows.service import Actor, claim, clean_form, complete_task, start_case
 
@@ -462,6 +462,15 @@ def test_the_hand_over_screen_links_the_documents_to_print(app, db, run, clerk, 
     assert f"/cases/{case_id}/certificate.pdf" in page and f"/cases/{case_id}/certificate.shc" in page
     assert form.certificate_no in page and "テストハイツ101" in page and "[交付方法]" in page
     assert "令和3年6月1日" in doses_page and "FA4597" in doses_page and "証明できます" in doses_page
+
+
+def test_the_application_screen_groups_every_field(app, task_templates):
+    with app.test_request_context():
+        form = ApplicationForm(meta={"csrf": False})
+        page = render_template("tasks/forms/certificate_application.html", form=form, errors={})
+    shown = re.findall(r"\[([^\]]+)\]", page)
+    assert sorted(shown) == sorted(field.label.text for field in form)
+    assert page.index("[旅券番号（海外用）]") > page.index("<legend>証明書の種類と旅券")
 
 
 def test_a_running_app_knows_the_process_forms_and_ships_a_valid_definition(environ, tmp_path):
