@@ -327,7 +327,7 @@ def test_a_transferred_resident_gets_only_this_citys_doses_with_the_reason_shown
         assert [d.dose_number for d in certificate.doses] == [2, 3]
 
 
-def test_a_reissue_supersedes_the_earlier_certificate_and_both_are_kept(db, run, clerk):
+def test_a_reissue_supersedes_the_earlier_certificate_and_both_are_kept(db, run, clerk, staff_client):
     _, voucher_no, _dose_ids, _, _ = resident_with_doses(db, 10)
     issue_domestic(run, clerk, voucher_no)
     first_id = run.application().certificate_id
@@ -348,9 +348,14 @@ def test_a_reissue_supersedes_the_earlier_certificate_and_both_are_kept(db, run,
         assert second.supersedes_id == first.id and second.reissue_reason == "旅券の更新"
         assert second.certificate_no != first.certificate_no and second.kind == "overseas"
         assert first.superseded_by.id == second.id  # the old record stays
+        first_case = first.case_id
     run.start(clerk)
     errors = run.refused(clerk, {**reissue, "reissue_of_no": first_no, "reissue_reason": "紛失"})
     assert "すでに再交付されています" in " ".join(errors.values())
+
+    client, _ = staff_client(Role.COUNTER)
+    refused = client.get(f"/cases/{first_case}/certificate.pdf")
+    assert refused.status_code == 409 and "再交付により新しい証明書" in refused.get_data(as_text=True)
 
 
 def test_a_reissue_must_be_for_the_holder_of_the_earlier_certificate(db, run, clerk):

@@ -79,6 +79,9 @@ def certificate_file(case_id: int):
     certificate = application.certificate
     if certificate is None:
         abort(404)
+    if certificate.superseded_by is not None:
+        abort(409, f"証明書ID {certificate.certificate_no} は再交付により新しい証明書"
+                   f"（証明書ID {certificate.superseded_by.certificate_no}）に替わったため、印刷できません。")
     try:
         data = certificate_pdf(certificate, certificate_config())
     except CertificateError as exc:
