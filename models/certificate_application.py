@@ -73,6 +73,7 @@ class CertificateApplication(Base):
     passport_given_name: Mapped[str | None] = mapped_column(String(39))
     nationality: Mapped[str | None] = mapped_column(String(3))
     passport_expires_on: Mapped[date | None] = mapped_column(Date)
+    return_envelope_received: Mapped[bool] = mapped_column(Boolean, default=False)  # 返信用封筒 (郵送)
     contact_phone: Mapped[str | None] = mapped_column(String(20))
     contact_note: Mapped[str | None] = mapped_column(String(200))
     # 再交付: the certificate to supersede, and why

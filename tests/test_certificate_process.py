@@ -370,6 +370,18 @@ def test_a_reissue_must_be_for_the_holder_of_the_earlier_certificate(db, run, cl
     assert "別の方の証明書" in " ".join(run.refused(clerk, voucher(other_voucher)).values())
 
 
+def test_a_postal_application_needs_the_return_envelope_and_is_mailed_by_default(app, db, run, clerk):
+    _, voucher_no, _, _, _ = resident_with_doses(db, 16)
+    run.start(clerk)
+    postal = {**SELF_DOMESTIC, "channel": "post"}
+    assert "返信用封筒" in run.refused(clerk, postal)["切手を貼った返信用封筒を受け取った（郵送）"]
+    run.step(clerk, {**postal, "return_envelope_received": True}).step(clerk, IDENTITY)
+    run.step(clerk, voucher(voucher_no)).step(clerk, {"outcome": "issue", "dose_numbers": "1,2,3"})
+    with app.app_context(), db.transaction() as session:
+        assert DeliveryForm(meta={"csrf": False}, case_id=run.state.case_id, session=session).method.data == "post"
+    assert run.application().return_envelope_received is True
+
+
 def test_mail_to_another_address_needs_a_reason(db, run, clerk):
     _, voucher_no, _dose_ids, _, _ = resident_with_doses(db, 13)
     issue_domestic(run, clerk, voucher_no)

@@ -73,6 +73,7 @@ class Application:
     authority_document: str | None
     kind: CertificateKind
     passport: Passport | None
+    return_envelope_received: bool
     contact_phone: str | None
     contact_note: str | None
     reissue_of_no: str | None  # 証明書ID to supersede (再交付)
@@ -106,6 +107,7 @@ def receive(session: Session, case_id: int, data: Application, by: Performer) ->
     application.passport_given_name = passport.given_name if passport else None
     application.nationality = passport.nationality if passport else None
     application.passport_expires_on = passport.expires_on if passport else None
+    application.return_envelope_received = data.return_envelope_received
     application.contact_phone = data.contact_phone
     application.contact_note = data.contact_note
     application.reissue_of_id = previous.id if previous else None

@@ -33,6 +33,7 @@ def upgrade() -> None:
     sa.Column('passport_given_name', sa.String(length=39), nullable=True),
     sa.Column('nationality', sa.String(length=3), nullable=True),
     sa.Column('passport_expires_on', sa.Date(), nullable=True),
+    sa.Column('return_envelope_received', sa.Boolean(), nullable=False),
     sa.Column('contact_phone', sa.String(length=20), nullable=True),
     sa.Column('contact_note', sa.String(length=200), nullable=True),
     sa.Column('reissue_of_id', sa.Integer(), nullable=True),

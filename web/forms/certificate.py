@@ -87,6 +87,7 @@ class ApplicationForm(JapaneseForm):
     roman_given_name = StringField("ローマ字氏名 名（海外用）", [Optional(), Length(max=39)])
     nationality = StringField("国籍・地域（海外用、英字3文字 例: JPN）", [Optional(), Length(max=3)])
     passport_expires_on = JapaneseDateField("旅券の有効期間満了日（海外用）", [Optional()])
+    return_envelope_received = BooleanField("切手を貼った返信用封筒を受け取った（郵送）")
     contact_phone = StringField("連絡先電話番号", [Optional(), Length(max=20)])
     contact_note = StringField("連絡事項", [Optional(), Length(max=200)])
 
@@ -102,6 +103,10 @@ class ApplicationForm(JapaneseForm):
     def validate_authority_document(self, field) -> None:
         if self.applicant_type.data == ApplicantType.LEGAL and not (field.data or "").strip():
             raise ValidationError("法定代理人の代理権を証明する書面（戸籍謄本など）を入力してください。")
+
+    def validate_return_envelope_received(self, field) -> None:
+        if self.channel.data == Channel.POST and not field.data:
+            raise ValidationError("郵送による申請では、切手を貼った返信用封筒が必要です（受け取ったら確認してください）。")
 
     def validate_reissue_of_no(self, field) -> None:
         if self.application_type.data == "reissue" and not (field.data or "").strip():
@@ -145,6 +150,7 @@ def receive(form: ApplicationForm, context: FormContext) -> dict:
         authority_document=(form.authority_document.data or "").strip() or None,
         kind=kind,
         passport=passport,
+        return_envelope_received=bool(form.return_envelope_received.data),
         contact_phone=(form.contact_phone.data or "").strip() or None,
         contact_note=(form.contact_note.data or "").strip() or None,
         reissue_of_no=(form.reissue_of_no.data or "").strip() or None if reissue else None,
@@ -338,6 +344,8 @@ class DeliveryForm(CaseForm):
             else None
         self.rejected = bool(application and application.outcome == Outcome.REJECT)
         self.registered_address = application.resident.address if application and application.resident else None
+        if application is not None and self.method.raw_data is None:  # first display
+            self.method.data = application.channel
 
 
 def deliver(form: DeliveryForm, context: FormContext) -> dict:
