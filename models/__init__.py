@@ -5,6 +5,7 @@ from models.base import Base
 from models.case import Case, CaseCounter, CaseStatus, Procedure
 from models.case_milestone import CaseMilestone
 from models.certificate import Certificate, CertificateDose, CertificateKind
+from models.certificate_application import CertificateApplication
 from models.hash_chain import ChainHead
 from models.import_run import ImportKind, ImportReject, ImportRun, ImportStatus
 from models.incoming_query import IncomingQuery, IncomingQueryStatus
@@ -53,6 +54,7 @@ __all__ = [
     "CaseMilestone",
     "CaseStatus",
     "Certificate",
+    "CertificateApplication",
     "CertificateDose",
     "CertificateKind",
     "ChainHead",

@@ -19,6 +19,8 @@ ADMIN = Access(Level.LOGIN, frozenset({Role.ADMIN}))
 AUDITOR = Access(Level.LOGIN, frozenset({Role.AUDITOR}))
 RELIEF_STAFF = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.EXAMINER, Role.SUPERVISOR}))
 RELIEF_REVIEWERS = Access(Level.LOGIN, frozenset({Role.EXAMINER, Role.SUPERVISOR}))
+COUNTER = Access(Level.LOGIN, frozenset({Role.COUNTER}))
+CERTIFICATE_STAFF = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR}))
 
 EXPECTED: dict[str, Access] = {
     "static": PUBLIC,
@@ -60,6 +62,10 @@ EXPECTED: dict[str, Access] = {
     "relief.appeal": RELIEF_REVIEWERS,
     "relief.ruling": RELIEF_REVIEWERS,
     "relief_rates.index": ADMIN,
+    "certificates.new": COUNTER,
+    "certificates.certificate_file": CERTIFICATE_STAFF,
+    "certificates.certificate_shc_text": CERTIFICATE_STAFF,
+    "certificates.rejection_file": CERTIFICATE_STAFF,
 }
 
 def test_every_route_is_classified(app):

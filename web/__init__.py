@@ -52,6 +52,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         admin,
         audit,
         auth,
+        certificates,
         cli,
         errors,
         health,
@@ -74,6 +75,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     admin.init_app(app)
     audit.init_app(app)
     relief.init_app(app, environ)
+    certificates.init_app(app)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)

@@ -16,9 +16,11 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from workflows.errors import FormInvalid
 
@@ -144,19 +146,49 @@ def _convert(field: Field, value: Any) -> Any:
 
 # Registered forms (by key). web/ registers its WTForms classes here with a cleaner that
 # validates on the server; the engine only knows keys and cleaners, never WTForms.
-_REGISTERED: dict[str, Cleaner] = {}
 
 
-def register_form(key: str, cleaner: Cleaner) -> None:
-    _REGISTERED[key] = cleaner
+@dataclass(frozen=True)
+class FormContext:
+    """What a cleaner registered with `needs_context` receives besides the submitted data.
+
+    Such a cleaner may read the case's tables (e.g. to find the person named on the form)
+    and, when `completing`, store the case data the form carries in Sesshu's own tables,
+    returning only ids and small decision values for the workflow.
+    """
+
+    session: Session
+    case_id: int
+    task_guid: str
+    bpmn_id: str
+    staff_id: int | None
+    terminal: str | None
+    now: datetime
+    completing: bool  # False when only validating (clean_form): write nothing then
+
+
+ContextCleaner = Callable[[Mapping[str, Any], FormContext], dict[str, Any]]
+
+_REGISTERED: dict[str, tuple[Callable[..., dict[str, Any]], bool]] = {}
+
+
+def register_form(key: str, cleaner: Cleaner | ContextCleaner, *, needs_context: bool = False) -> None:
+    _REGISTERED[key] = (cleaner, needs_context)
 
 
 def unregister_form(key: str) -> None:
     _REGISTERED.pop(key, None)
 
 
-def form_cleaner(key: str) -> Cleaner | None:
-    return _REGISTERED.get(key)
+def form_cleaner(key: str, context: FormContext | None = None) -> Cleaner | None:
+    """The cleaner of a registered form, bound to `context` when it needs one."""
+    entry = _REGISTERED.get(key)
+    if entry is None:
+        return None
+    cleaner, needs_context = entry
+    if not needs_context:
+        return cleaner
+    return lambda data: cleaner(data, context)
 
 
 def registered_form_keys() -> list[str]:

@@ -239,7 +239,8 @@ def complete_task(
         raise NotAllowed("この作業は他の職員が担当しています")
     props = _properties(session, found)
     _check_separation(ctx, found, actor.staff_id, actor, "complete", props)
-    cleaned = _clean(props, form_data)
+    cleaned = _clean(props, form_data, forms.FormContext(
+        session, task.case_id, task_guid, task.bpmn_id, actor.staff_id, actor.terminal, ctx.now, completing=True))
 
     handle = runtime.open_instance(session, instance)
     spiff_task = runtime.task_of(handle.workflow, task_guid)
@@ -262,9 +263,16 @@ def complete_task(
     return _state(handle, after)
 
 
-def clean_form(session: Session, task_guid: str, data: Mapping[str, Any]) -> dict:
+def clean_form(
+    session: Session, task_guid: str, data: Mapping[str, Any], actor: Actor | None = None,
+    *, clock: Clock = system_clock,
+) -> dict:
     """Validate submitted data against the task's form without completing it (FormInvalid)."""
-    return _clean(_properties(session, _locate(session, task_guid)), data)
+    found = _locate(session, task_guid)
+    context = forms.FormContext(session, found.task.case_id, task_guid, found.task.bpmn_id,
+                                actor.staff_id if actor else None, actor.terminal if actor else None,
+                                clock(), completing=False)
+    return _clean(_properties(session, found), data, context)
 
 
 def task_form(session: Session, task_guid: str) -> TaskForm:
@@ -427,11 +435,11 @@ def _properties(session: Session, found: _Located) -> TaskProperties:
     return TaskProperties.of(task_spec)
 
 
-def _clean(props: TaskProperties, data: Mapping[str, Any]) -> dict:
+def _clean(props: TaskProperties, data: Mapping[str, Any], context: forms.FormContext) -> dict:
     if props.fields_json:
         return forms.clean_submission(forms.parse_fields(props.fields_json), data)
     if props.form:
-        cleaner = forms.form_cleaner(props.form)
+        cleaner = forms.form_cleaner(props.form, context)
         if cleaner is None:
             raise NotFound(f"フォーム「{props.form}」は登録されていません")
         return dict(cleaner(data))

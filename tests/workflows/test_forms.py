@@ -8,7 +8,8 @@ from wtforms.validators import InputRequired, NumberRange
 
 from tests.workflows.conftest import BPMN
 from web.forms.generic import clean_with, generic_form_class, register
-from workflows import forms
+from workflows import forms, service
+from workflows.definitions import deploy
 from workflows.errors import FormInvalid
 from workflows.validation import validate_bpmn
 
@@ -114,3 +115,37 @@ def test_cli_validate_knows_forms_registered_by_any_web_forms_module(cli, tmp_pa
         assert (result.exit_code, result.output.strip()) == (0, "OK")
     finally:
         forms.unregister_form("sample_proxy")
+
+
+
+def test_a_form_registered_with_the_case_context_sees_case_performer_and_mode(db, staff, clock):
+    text = (BPMN / "review_loop.bpmn").read_text().replace(
+        """<spiffworkflow:property name="fields" value='[{"name": "received_on", "label": "受付日", "type": "date", "required": true}, {"name": "copies", "label": "部数", "type": "number"}]'/>""",
+        '<spiffworkflow:property name="form" value="context_intake"/>',
+    )
+    seen = []
+
+    def cleaner(data, context):
+        seen.append((context.case_id, context.bpmn_id, context.staff_id, context.completing))
+        if not data.get("note"):
+            raise FormInvalid({"備考": "入力してください"})
+        return {"noted": True}  # the case data itself would be stored in Sesshu's tables
+
+    forms.register_form("context_intake", cleaner, needs_context=True)
+    try:
+        with db.transaction() as session:
+            deploy(session, text.encode(), note="試験")
+            state = service.start_case(session, "certificate", "review_loop", staff["madoguchi1"], clock=clock)
+        (guid,) = state.ready_tasks
+        actor = staff["madoguchi1"]
+        with db.transaction() as session:
+            assert service.clean_form(session, guid, {"note": "x"}, actor) == {"noted": True}
+        with pytest.raises(FormInvalid), db.transaction() as session:
+            service.complete_task(session, guid, actor, {}, clock=clock)
+        with db.transaction() as session:
+            service.complete_task(session, guid, actor, {"note": "窓口"}, clock=clock)
+        assert seen == [(state.case_id, "receive", actor.staff_id, False),
+                        (state.case_id, "receive", actor.staff_id, True),
+                        (state.case_id, "receive", actor.staff_id, True)]
+    finally:
+        forms.unregister_form("context_intake")
