@@ -17,6 +17,9 @@ from web.security import LOGIN, LOGIN_STEP, PUBLIC, Access, Level, access_for, l
 
 ADMIN = Access(Level.LOGIN, frozenset({Role.ADMIN}))
 AUDITOR = Access(Level.LOGIN, frozenset({Role.AUDITOR}))
+CASE_WORKERS = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR, Role.EXAMINER}))
+SUPERVISOR = Access(Level.LOGIN, frozenset({Role.SUPERVISOR}))
+OVERSEERS = Access(Level.LOGIN, frozenset({Role.SUPERVISOR, Role.PROCESS_OWNER}))
 
 EXPECTED: dict[str, Access] = {
     "static": PUBLIC,
@@ -42,6 +45,12 @@ EXPECTED: dict[str, Access] = {
     "audit.access_log_csv": AUDITOR,
     "audit.security_log": AUDITOR,
     "audit.integrity": AUDITOR,
+    "cases.search": CASE_WORKERS,
+    "cases.show": CASE_WORKERS,
+    "cases.diagram": CASE_WORKERS,
+    "cases.retry_case": SUPERVISOR,
+    "cases.cancel": SUPERVISOR,
+    "dashboard.index": OVERSEERS,
 }
 
 def test_every_route_is_classified(app):

@@ -52,7 +52,9 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         admin,
         audit,
         auth,
+        cases,
         cli,
+        dashboard,
         errors,
         health,
         home,
@@ -72,6 +74,8 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(certificates_public_bp)
     admin.init_app(app)
     audit.init_app(app)
+    cases.init_app(app)
+    dashboard.init_app(app)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)
