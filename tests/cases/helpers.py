@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from models.case import Procedure
 from models.demo.people import synthetic_my_number
+from models.process import ProcessInstance
 from models.task import HumanTask, HumanTaskState
 from workflows.service import claim, complete_task, start_case
 
@@ -20,6 +21,10 @@ MY_NUMBER_NOTE = f"申請書の記載 {NOTED_MY_NUMBER[:4]} {NOTED_MY_NUMBER[4:8
 def start(db, clock, by, *, resident_id=None, procedure=Procedure.CERTIFICATE) -> int:
     with db.transaction() as session:
         return start_case(session, procedure, "case_review", by, resident_id=resident_id, clock=clock).case_id
+
+
+def instance_of(session, case_id: int) -> int:
+    return session.scalars(select(ProcessInstance.id).where(ProcessInstance.case_id == case_id)).one()
 
 
 def ready_task(db, case_id: int, bpmn_id: str) -> str:

@@ -12,7 +12,7 @@ from models.process import ProcessInstance
 from models.staff import Role
 from models.task import HumanTask
 from tests.auth_helpers import csrf_token
-from tests.cases.conftest import actor
+from tests.cases.fixtures import actor
 from tests.cases.helpers import (
     APPLICANT_MY_NUMBER,
     NOTED_MY_NUMBER,

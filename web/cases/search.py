@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,6 +13,8 @@ from models.case import Case
 from models.resident import Resident
 from web.cases.forms import CaseSearchForm, normalise_kana
 from web.timefmt import jst_day_start
+
+FULL_CASE_NO = re.compile(r"^[A-Z]+\d+-[A-Z]+-\d{6}$")  # e.g. R8-CERT-000123
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,10 @@ def _like_prefix(text: str) -> str:
 def case_query(criteria: Criteria) -> Select:
     """Cases with their subject (if any), newest first; subject conditions use the registry's indexes."""
     query = select(Case, Resident).outerjoin(Resident, Resident.id == Case.resident_id)
-    if criteria.case_no:
-        # A full number matches exactly; a part (e.g. the serial "123") matches anywhere.
-        pattern = "%" + _like_prefix(criteria.case_no)
-        query = query.where(Case.case_no.like(pattern, escape="\\"))
+    if criteria.case_no and FULL_CASE_NO.match(criteria.case_no):
+        query = query.where(Case.case_no == criteria.case_no)
+    elif criteria.case_no:  # a part, e.g. the serial "123" read out on the phone
+        query = query.where(Case.case_no.like("%" + _like_prefix(criteria.case_no), escape="\\"))
     if criteria.procedure:
         query = query.where(Case.procedure == criteria.procedure)
     if criteria.status:

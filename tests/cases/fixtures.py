@@ -1,4 +1,4 @@
-"""Fixtures for the case screens: a small deployed process, residents and engine actors."""
+"""Fixtures for the case screens (loaded for every test): a small deployed process, residents, actors."""
 
 from __future__ import annotations
 
