@@ -16,9 +16,18 @@ from models.identifiers import my_number_check_digit
 from models.staff import Staff
 from web.masking import shown_my_number
 
-# Twelve digits, optionally in groups of four with a space or hyphen, not inside a longer number.
-_CANDIDATE = re.compile(r"(?<![0-9])[0-9]{4}[ \-]?[0-9]{4}[ \-]?[0-9]{4}(?![0-9])")
+# Twelve digits (half- or full-width), optionally in groups of four with a space or hyphen,
+# not inside a longer number.
+_DIGIT = "[0-9\uff10-\uff19]"
+_SEPARATOR = "[ \u3000\\-\uff0d]?"
+_CANDIDATE = re.compile(
+    f"(?<!{_DIGIT}){_DIGIT}{{4}}{_SEPARATOR}{_DIGIT}{{4}}{_SEPARATOR}{_DIGIT}{{4}}(?!{_DIGIT})"
+)
 _FIELD_HINTS = ("個人番号", "マイナンバー", "my_number", "mynumber", "kojin_bango")
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", text))
 
 
 def _is_my_number(digits: str) -> bool:
@@ -29,14 +38,12 @@ def redact_text(text: str, staff: Staff | None = None) -> str:
     """`text` with every 個人番号 in it shown as `staff` (default: the current one) may see it."""
     if not text:
         return text
-    normalised = unicodedata.normalize("NFKC", text)
 
     def replace(match: re.Match[str]) -> str:
-        digits = re.sub(r"[ \-]", "", match.group(0))
+        digits = _digits(match.group(0))
         return shown_my_number(digits, staff) if _is_my_number(digits) else match.group(0)
 
-    redacted = _CANDIDATE.sub(replace, normalised)
-    return text if redacted == normalised else redacted
+    return _CANDIDATE.sub(replace, text)
 
 
 def holds_my_number(name: str, label: str | None = None) -> bool:
@@ -48,6 +55,5 @@ def holds_my_number(name: str, label: str | None = None) -> bool:
 def redact_field(name: str, label: str | None, shown: str, staff: Staff | None = None) -> str:
     """The shown value of a form field, masked entirely when the field holds a 個人番号."""
     if holds_my_number(name, label) and shown:
-        digits = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", shown))
-        return shown_my_number(digits, staff)
+        return shown_my_number(_digits(shown) or shown, staff)
     return redact_text(shown, staff)

@@ -19,7 +19,7 @@ from models.access_log import ACCESS_REASONS, AccessAction
 from models.case import Case, CaseStatus, Procedure
 from models.process import InstanceStatus, ProcessInstance
 from models.staff import Role
-from models.task import HumanTask
+from models.task import HumanTask, HumanTaskState
 from web import clock
 from web.access_log import log_access
 from web.auth.current import current_staff
@@ -75,7 +75,7 @@ def _actor() -> Actor:
 def _task_link(task: HumanTask) -> str | None:
     """The task screen of a ready task, when that screen exists and the person may open it."""
     staff = current_staff()
-    if (task.state != "ready" or TASK_SCREEN not in current_app.view_functions
+    if (task.state != HumanTaskState.READY or TASK_SCREEN not in current_app.view_functions
             or not may_reach(current_app, TASK_SCREEN, staff.roles)):
         return None
     return url_for(TASK_SCREEN, task_guid=task.task_guid)
