@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
+from wtforms import Form, SelectField, StringField
 
 from models.access_log import AccessLog
 from models.case import Case
+from models.demo.people import synthetic_my_number
 from models.process import ProcessInstance
 from models.staff import Role
 from models.task import HumanTask
 from tests.auth_helpers import csrf_token
-from tests.cases.fixtures import actor
+from tests.cases.fixtures import BPMN, actor
 from tests.cases.helpers import (
     APPLICANT_MY_NUMBER,
     NOTED_MY_NUMBER,
@@ -23,6 +26,9 @@ from tests.cases.helpers import (
     titles,
     work,
 )
+from web.forms.generic import register
+from workflows.definitions import deploy
+from workflows.forms import unregister_form
 from workflows.service import reassign, send_message
 from workflows.timers import tick
 
@@ -278,3 +284,30 @@ def test_supervisor_cancels_a_case_with_a_reason(
     updates = [r for r in access_rows(db) if r.action == "update"]
     assert len(updates) == 1 and "申請者から取下げの申出" in updates[0].detail
     assert '<span class="case-status case-status-cancelled">取消</span>' in page
+
+
+class ReceiveForm(Form):
+    proxy_number = StringField("代理人の番号")
+    kind = SelectField("申請区分", choices=[("self", "本人"), ("proxy", "代理人")])
+
+
+def test_a_registered_form_is_labelled_and_masked_like_a_generic_one(
+    db, clock, case_review, make_staff, staff_client
+):
+    fields = re.search(r'<spiffworkflow:property name="fields" value=\'\[\{"name": "applicant_my_number".*?/>',
+                       BPMN.read_text()).group(0)
+    register("test_case_receive", ReceiveForm)
+    try:
+        with db.transaction() as session:
+            deploy(session, BPMN.read_text().replace(
+                fields, '<spiffworkflow:property name="form" value="test_case_receive"/>').encode(), note="試験")
+        counter = actor(make_staff("madoguchi-f", Role.COUNTER), Role.COUNTER)
+        case_id = start(db, clock, counter)
+        number = synthetic_my_number(777)
+        work(db, clock, case_id, "receive", counter, {"proxy_number": number, "kind": "proxy"})
+        client, _ = staff_client(Role.COUNTER)
+        values = field_values(client.get(f"/cases/{case_id}").get_data(as_text=True))
+    finally:
+        unregister_form("test_case_receive")
+    assert values["申請区分"] == ["代理人"]
+    assert values["代理人の番号"] == [masked(number)]  # recognised by its check digit
