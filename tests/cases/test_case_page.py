@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from flask import Blueprint
 from sqlalchemy import select
 from wtforms import Form, SelectField, StringField
 
@@ -14,7 +15,7 @@ from models.demo.people import synthetic_my_number
 from models.process import ProcessInstance
 from models.staff import Role
 from models.task import HumanTask
-from tests.auth_helpers import csrf_token
+from tests.auth_helpers import csrf_token, log_in
 from tests.cases.fixtures import BPMN, actor
 from tests.cases.helpers import (
     APPLICANT_MY_NUMBER,
@@ -26,7 +27,10 @@ from tests.cases.helpers import (
     titles,
     work,
 )
+from web import create_app
+from web.clock import set_clock
 from web.forms.generic import register
+from web.security import roles
 from workflows.definitions import deploy
 from workflows.forms import unregister_form
 from workflows.service import reassign, send_message
@@ -311,3 +315,30 @@ def test_a_registered_form_is_labelled_and_masked_like_a_generic_one(
         unregister_form("test_case_receive")
     assert values["申請区分"] == ["代理人"]
     assert values["代理人の番号"] == [masked(number)]  # recognised by its check digit
+
+
+def test_ready_tasks_link_to_the_task_screen_for_those_who_may_open_it(
+    environ, db, clock, case_review, make_staff
+):
+    app = create_app(environ)
+    screen = Blueprint("tasks", __name__)
+
+    @screen.get("/tasks/<task_guid>")
+    @roles(Role.COUNTER)
+    def show(task_guid: str):
+        return task_guid
+
+    app.register_blueprint(screen)
+    set_clock(app, clock)
+    counter = make_staff("madoguchi-l", Role.COUNTER)
+    case_id = start(db, clock, actor(counter, Role.COUNTER))
+    guid = ready_task(db, case_id, "receive")
+    try:
+        client = app.test_client()
+        log_in(client, counter, clock.now)
+        assert f'href="/tasks/{guid}"' in client.get(f"/cases/{case_id}").get_data(as_text=True)
+        examiner = app.test_client()
+        log_in(examiner, make_staff("shinsa-l", Role.EXAMINER), clock.now)
+        assert "/tasks/" not in examiner.get(f"/cases/{case_id}").get_data(as_text=True)
+    finally:
+        app.extensions["sesshu_db"].dispose()
