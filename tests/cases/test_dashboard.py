@@ -88,6 +88,7 @@ def test_dashboard_figures_on_a_known_office(office, staff_client):
     assert [row[3] for row in oldest] == ["処理中", "処理中", "エラー", "処理中"]
     assert len(set(case_nos)) == 4
     assert f'href="/cases/{office["A"]}"' in page  # a supervisor may open the case
+    assert 'href="/cases?status=error"' in page  # and list the cases in error to retry them
 
 
 def test_chart_bars_are_scaled_to_the_largest_week(office, staff_client):
@@ -117,7 +118,7 @@ def test_process_owners_see_the_figures_but_not_the_cases(office, staff_client):
     client, _ = staff_client(Role.PROCESS_OWNER)
     page = client.get("/dashboard").get_data(as_text=True)
     assert figure(page, "total-open") == 3
-    assert 'href="/cases/' not in page
+    assert 'href="/cases' not in page
     assert client.get(f"/cases/{office['A']}").status_code == 403
 
 
