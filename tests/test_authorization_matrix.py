@@ -21,6 +21,9 @@ RELIEF_STAFF = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.EXAMINER, Role.
 RELIEF_REVIEWERS = Access(Level.LOGIN, frozenset({Role.EXAMINER, Role.SUPERVISOR}))
 COUNTER = Access(Level.LOGIN, frozenset({Role.COUNTER}))
 CERTIFICATE_STAFF = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR}))
+CASE_WORKERS = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR, Role.EXAMINER}))
+SUPERVISOR = Access(Level.LOGIN, frozenset({Role.SUPERVISOR}))
+OVERSEERS = Access(Level.LOGIN, frozenset({Role.SUPERVISOR, Role.PROCESS_OWNER}))
 
 EXPECTED: dict[str, Access] = {
     "static": PUBLIC,
@@ -66,6 +69,12 @@ EXPECTED: dict[str, Access] = {
     "certificates.certificate_file": CERTIFICATE_STAFF,
     "certificates.certificate_shc_text": CERTIFICATE_STAFF,
     "certificates.rejection_file": CERTIFICATE_STAFF,
+    "cases.search": CASE_WORKERS,
+    "cases.show": CASE_WORKERS,
+    "cases.diagram": CASE_WORKERS,
+    "cases.retry_case": SUPERVISOR,
+    "cases.cancel": SUPERVISOR,
+    "dashboard.index": OVERSEERS,
 }
 
 def test_every_route_is_classified(app):

@@ -52,8 +52,10 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         admin,
         audit,
         auth,
+        cases,
         certificates,
         cli,
+        dashboard,
         errors,
         health,
         home,
@@ -76,6 +78,8 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     audit.init_app(app)
     relief.init_app(app, environ)
     certificates.init_app(app)
+    cases.init_app(app)
+    dashboard.init_app(app)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)
