@@ -1,6 +1,7 @@
 """SQLAlchemy models: one module per concept. Importing this package registers them all."""
 
 from models.access_log import AccessAction, AccessLog
+from models.auto_response_flag import AutoResponseFlag, AutoResponseFlagEvent, ReasonCategory
 from models.base import Base
 from models.case import Case, CaseCounter, CaseStatus, Procedure
 from models.certificate import Certificate, CertificateDose, CertificateKind
@@ -9,7 +10,9 @@ from models.incoming_query import IncomingQuery, IncomingQueryStatus
 from models.intermediary_nonce import IntermediaryNonce
 from models.intermediary_request import IntermediaryRequest, RequestKind, RequestStatus
 from models.message import MessageRoute
+from models.notice_letter import NoticeLetter
 from models.process import InstanceStatus, ProcessDefinition, ProcessInstance
+from models.provision_record import ProvisionRecord
 from models.query_result import QueryResult
 from models.resident import Resident, ResidentStatus, Sex
 from models.security_event import SecurityEvent, SecurityEventKind
@@ -23,6 +26,8 @@ from models.vaccination import VaccinationCategory, VaccinationRecord
 __all__ = [
     "AccessAction",
     "AccessLog",
+    "AutoResponseFlag",
+    "AutoResponseFlagEvent",
     "Base",
     "Case",
     "CaseCounter",
@@ -40,10 +45,13 @@ __all__ = [
     "IntermediaryNonce",
     "IntermediaryRequest",
     "MessageRoute",
+    "NoticeLetter",
     "Procedure",
     "ProcessDefinition",
     "ProcessInstance",
+    "ProvisionRecord",
     "QueryResult",
+    "ReasonCategory",
     "RecoveryCode",
     "RequestKind",
     "RequestStatus",

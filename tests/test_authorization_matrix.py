@@ -17,6 +17,9 @@ from web.security import LOGIN, LOGIN_STEP, PUBLIC, Access, Level, access_for, l
 
 ADMIN = Access(Level.LOGIN, frozenset({Role.ADMIN}))
 AUDITOR = Access(Level.LOGIN, frozenset({Role.AUDITOR}))
+EXCHANGE = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR, Role.FLAG_OFFICER}))
+FLAGS = Access(Level.LOGIN, frozenset({Role.FLAG_OFFICER, Role.SUPERVISOR}))
+TRANSFER = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR}))
 
 EXPECTED: dict[str, Access] = {
     "static": PUBLIC,
@@ -42,6 +45,16 @@ EXPECTED: dict[str, Access] = {
     "audit.access_log_csv": AUDITOR,
     "audit.security_log": AUDITOR,
     "audit.integrity": AUDITOR,
+    # Authenticated by the HMAC signature of each message, not by a login.
+    "intermediary.callback": PUBLIC,
+    "exchange.index": EXCHANGE,
+    "exchange.resident": EXCHANGE,
+    "exchange.case": EXCHANGE,
+    "exchange.transfer_in_start": TRANSFER,
+    "exchange.notice_pdf": TRANSFER,
+    "exchange.flag": FLAGS,
+    "exchange.flag_start": Access(Level.LOGIN, frozenset({Role.FLAG_OFFICER})),
+    "exchange.provisions": Access(Level.LOGIN, frozenset({Role.SUPERVISOR, Role.FLAG_OFFICER, Role.AUDITOR})),
 }
 
 def test_every_route_is_classified(app):

@@ -54,6 +54,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         auth,
         cli,
         errors,
+        exchange,
         health,
         home,
         masking,
@@ -72,6 +73,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(certificates_public_bp)
     admin.init_app(app)
     audit.init_app(app)
+    exchange.init_app(app, environ)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)

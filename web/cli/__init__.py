@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from web.cli import audit, db, demo, intermediary, processes, staff, workflows
+    from web.cli import audit, db, demo, exchange, intermediary, processes, staff, workflows
 
-    for command_group in (db, demo, audit, staff, processes, workflows, intermediary):
+    for command_group in (db, demo, audit, staff, processes, workflows, intermediary, exchange):
         app.cli.add_command(command_group.group)

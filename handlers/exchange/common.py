@@ -1,0 +1,58 @@
+"""Small helpers shared by the exchange handlers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.access_log import AccessAction, Actor, record_access
+from models.resident import Resident
+from models.staff import Staff
+from models.task import HumanTask, HumanTaskState
+
+SYSTEM_ACTOR = Actor(None, "システム（中間サーバ連携）", None, None)
+
+
+class ExchangeError(Exception):
+    """A step cannot go on; the message (Japanese) tells staff why."""
+
+
+def last_performer(session: Session, case_id: int, *bpmn_ids: str) -> Staff | None:
+    """Who completed the latest of these user tasks in the case: the person a step acts for."""
+    task = session.scalars(
+        select(HumanTask)
+        .where(
+            HumanTask.case_id == case_id,
+            HumanTask.bpmn_id.in_(bpmn_ids),
+            HumanTask.state == HumanTaskState.COMPLETED,
+        )
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+    ).first()
+    return session.get(Staff, task.completed_by_id) if task and task.completed_by_id else None
+
+
+def actor_for(staff: Staff | None) -> Actor:
+    if staff is None:
+        return SYSTEM_ACTOR
+    return Actor(staff.id, staff.full_name, staff.department.name, "ワークフロー")
+
+
+def resident(session: Session, resident_id: int) -> Resident:
+    found = session.get(Resident, int(resident_id))
+    if found is None:
+        raise ExchangeError("対象の住民が見つかりません。")
+    return found
+
+
+def log(
+    session: Session,
+    staff: Staff | None,
+    action: AccessAction,
+    atena_no: str,
+    reason: str,
+    detail: str,
+    now: datetime,
+) -> None:
+    record_access(session, actor_for(staff), action, atena_no=atena_no, reason=reason, detail=detail, now=now)
