@@ -19,6 +19,9 @@ from workflows import timers
 
 def init_app(app: Flask, environ: Mapping[str, str] | None) -> None:
     from web.exchange import callback, jobs, views
+    from web.forms.generic import discover as discover_forms
+
+    discover_forms()  # the task forms the shipped processes name (web/forms/exchange.py)
 
     environ = os.environ if environ is None else environ
     try:
