@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.registry import HandlerContext
 from models.access_log import AccessAction, Actor, record_access
 from models.resident import Resident
 from models.staff import Staff
-from models.task import HumanTask, HumanTaskState
 
 SYSTEM_ACTOR = Actor(None, "システム（中間サーバ連携）", None, None)
 
@@ -19,18 +18,9 @@ class ExchangeError(Exception):
     """A step cannot go on; the message (Japanese) tells staff why."""
 
 
-def last_performer(session: Session, case_id: int, *bpmn_ids: str) -> Staff | None:
-    """Who completed the latest of these user tasks in the case: the person a step acts for."""
-    task = session.scalars(
-        select(HumanTask)
-        .where(
-            HumanTask.case_id == case_id,
-            HumanTask.bpmn_id.in_(bpmn_ids),
-            HumanTask.state == HumanTaskState.COMPLETED,
-        )
-        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
-    ).first()
-    return session.get(Staff, task.completed_by_id) if task and task.completed_by_id else None
+def performer(context: HandlerContext) -> Staff | None:
+    """The staff member whose completed task led to this step (None: the system)."""
+    return context.session.get(Staff, context.actor_id) if context.actor_id else None
 
 
 def actor_for(staff: Staff | None) -> Actor:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.exchange import settings
-from handlers.exchange.common import ExchangeError, last_performer, log, resident
+from handlers.exchange.common import ExchangeError, log, performer, resident
 from handlers.exchange.settings import FLAG_REMINDER_DAYS
 from handlers.intermediary import prepare_flag
 from handlers.intermediary import protocol as p
@@ -94,7 +94,7 @@ def record_flag_request(
     if action not in REQUEST_ACTIONS:
         raise ExchangeError("フラグの操作（設定・延長・解除）が正しくありません。")
     flag = _flag(session, person.id)
-    staff = last_performer(session, context.case_id, "request_flag", "review_expiry")
+    staff = performer(context)
     start, end = _day(valid_from), _day(valid_to)
     if action == "set":
         if reason_category not in set(ReasonCategory) or not (support_reference or "").strip() or start is None:
@@ -129,7 +129,7 @@ def record_flag_decision(
     session = context.session
     person = resident(session, resident_id)
     flag = _flag(session, person.id)
-    staff = last_performer(session, context.case_id, "confirm_flag", "confirm_review")
+    staff = performer(context)
     request = session.scalars(
         select(AutoResponseFlagEvent)
         .where(AutoResponseFlagEvent.case_id == context.case_id,

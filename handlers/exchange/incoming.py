@@ -14,7 +14,7 @@ import re
 from sqlalchemy.orm import Session
 
 from handlers.exchange import settings
-from handlers.exchange.common import ExchangeError, last_performer, log
+from handlers.exchange.common import ExchangeError, log, performer
 from handlers.exchange.flags import is_blocked
 from handlers.intermediary import (
     AutoResponseBlocked,
@@ -85,7 +85,7 @@ def answer_incoming(
     incoming = _incoming(session, incoming_query_id)
     person = _subject(context, incoming)
     manual = decision == "manual"
-    staff = last_performer(session, context.case_id, "manual_review") if manual else None
+    staff = performer(context) if manual else None
     if manual and staff is None:
         raise ExchangeError("手動応答の判断をした職員が記録されていません。")
     if not manual and (incoming.auto_response_blocked or (person and is_blocked(session, person.id))):

@@ -17,7 +17,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from handlers.exchange import settings
-from handlers.exchange.common import ExchangeError, last_performer, log, resident
+from handlers.exchange.common import ExchangeError, log, performer, resident
 from handlers.exchange.notice import Notice, NoticeDose, notice_pdf
 from handlers.exchange.schedule import in_eligible_age_group, oldest_birth_date, remaining_doses
 from handlers.intermediary import prepare_query
@@ -49,7 +49,7 @@ def send_query(context: HandlerContext, resident_id: int, provider_code: str) ->
         context.session, config.intermediary, my_number=person.my_number, provider_code=provider,
         jimu_code=JIMU_VACCINATION, case_id=context.case_id, now=context.now,
     )
-    staff = last_performer(context.session, context.case_id, "verify_identity", "query_problem", "query_timeout")
+    staff = performer(context)
     log(context.session, staff, AccessAction.QUERY, person.atena_no, REASON,
         f"情報照会（照会先 {provider}、事務 第{JIMU_VACCINATION}項、照会番号 {request.idempotency_key}）",
         context.now)
@@ -101,7 +101,7 @@ def register_doses(
         ))
         added += 1
     session.flush()
-    staff = last_performer(session, context.case_id, "review_history")
+    staff = performer(context)
     log(session, staff, AccessAction.UPDATE, person.atena_no, REASON,
         f"照会結果から接種記録 {added} 件を登録（提供元 {result.provider_code}）", context.now)
     return {"added": added}
