@@ -36,24 +36,26 @@ JIMU_VACCINATION = "25"  # 主務省令第2条の表 第25項（予防接種の�
 REASON = "転入者の接種履歴照会"
 
 
-def send_query(context: HandlerContext, resident_id: int, provider_code: str) -> dict:
+def send_query(context: HandlerContext, resident_id: int, provider_code: str | None) -> dict:
+    """Prepare the 照会; a missing 個人番号 or 照会先 goes back to staff instead of failing."""
     person = resident(context.session, resident_id)
+    config = settings.current()
     if not person.my_number:
-        raise ExchangeError("個人番号が登録されていないため照会できません。")
+        return {"request_id": None, "reply_wait": config.reply_wait,
+                "problem": "個人番号が登録されていないため照会できません。"}
     try:
         provider = validate_municipality_code(provider_code or "")
-    except IdentifierError as exc:
-        raise ExchangeError(f"照会先の市町村コードが正しくありません（{exc}）。") from exc
-    config = settings.current()
+    except IdentifierError:
+        return {"request_id": None, "reply_wait": config.reply_wait,
+                "problem": "照会先の市町村コードがないか正しくありません。照会先を入力してください。"}
     request = prepare_query(
         context.session, config.intermediary, my_number=person.my_number, provider_code=provider,
         jimu_code=JIMU_VACCINATION, case_id=context.case_id, now=context.now,
     )
-    staff = performer(context)
-    log(context.session, staff, AccessAction.QUERY, person.atena_no, REASON,
+    log(context.session, performer(context), AccessAction.QUERY, person.atena_no, REASON,
         f"情報照会（照会先 {provider}、事務 第{JIMU_VACCINATION}項、照会番号 {request.idempotency_key}）",
         context.now)
-    return {"request_id": request.id, "reply_wait": config.reply_wait}
+    return {"request_id": request.id, "reply_wait": config.reply_wait, "problem": None}
 
 
 def _dose_numbers(text: str | None) -> set[int]:

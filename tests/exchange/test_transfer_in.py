@@ -171,3 +171,15 @@ def test_raw_results_are_deleted_after_the_retention_period_and_each_deletion_is
         ).all()
         assert row.atena_no == person.atena_no and "削除" in row.detail
         assert session.scalars(select(IntermediaryRequest)).one().status == RequestStatus.ANSWERED
+
+
+def test_a_missing_former_municipality_goes_back_to_staff_who_can_name_it(exchange, people, actors):
+    person = people(13, moved_in=None)
+    case_id = start(exchange, person, actors["madoguchi"])
+    exchange.complete(case_id, "verify_identity", actors["madoguchi"], VERIFIED)
+    assert exchange.ready(case_id, "query_problem")
+    assert count(exchange, IntermediaryRequest) == 0
+    exchange.complete(case_id, "query_problem", actors["madoguchi"],
+                      {"next_step": "retry", "provider_override": HAKUSAN, "note": "本人から転入前の住所を聴取"})
+    exchange.work()
+    wait_for(lambda: exchange.ready(case_id, "review_history"))

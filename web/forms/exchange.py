@@ -78,16 +78,18 @@ class QueryNextForm(JapaneseForm):
         ("retry", "照会をやり直す"),
         ("close", "照会を終了する（本人に接種済証の提出を依頼する等）"),
     ])
+    provider_override = StringField("照会先の市町村コード（変える場合だけ）", [Optional(), Length(max=7)])
     note = _note("対応の理由・経過", required=True)
 
+    validate_provider_override = IdentityForm.validate_provider_override
 
-class QueryWaitForm(JapaneseForm):
+
+class QueryWaitForm(QueryNextForm):
     next_step = SelectField("対応", [REQUIRED], choices=[
         ("retry", "照会をやり直す"),
         ("wait", "もう一度回答期限まで待つ"),
         ("close", "照会を終了する（本人に接種済証の提出を依頼する等）"),
     ])
-    note = _note("対応の理由・経過", required=True)
 
 
 class FlagRequestForm(JapaneseForm):
