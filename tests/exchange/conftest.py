@@ -49,6 +49,7 @@ class Exchange:
     settings: ExchangeSettings
     simulator: RunningSimulator
     callback_url: str
+    app: Any
 
     @property
     def config(self) -> IntermediaryConfig:
@@ -80,7 +81,8 @@ class Exchange:
     def complete(self, case_id: int, bpmn_id: str, actor: Actor, data: dict[str, Any]) -> service.InstanceState:
         guid = self.ready(case_id, bpmn_id)
         assert guid, f"{bpmn_id} is not ready"
-        with self.db.transaction() as session:
+        # Task forms are Flask-WTF forms: validate them in an application context, as screens do.
+        with self.app.app_context(), self.db.transaction() as session:
             service.claim(session, guid, actor)
             return service.complete_task(session, guid, actor, data)
 
@@ -108,7 +110,7 @@ def running(app, permissions: tuple[Permission, ...] = DEFAULT_PERMISSIONS) -> I
     )
     saved = (app.extensions[EXTENSION], app.extensions["sesshu_intermediary"], timers.JOBS.get("exchange"))
     try:
-        with RunningSimulator(simulator_settings) as simulator, app.app_context():
+        with RunningSimulator(simulator_settings) as simulator:
             config = IntermediaryConfig(
                 municipality_code=CITY, base_url=simulator.url, key_id=KEY_ID, secret=SECRET,
                 token_key=TOKEN_KEY, callback_url=callback_url, retention_days=30,
@@ -119,7 +121,7 @@ def running(app, permissions: tuple[Permission, ...] = DEFAULT_PERMISSIONS) -> I
             app.extensions["sesshu_intermediary"] = config
             handler_settings.configure(settings)
             timers.register_job("exchange", jobs.periodic_job(settings))
-            yield Exchange(app.extensions["sesshu_db"], settings, simulator, callback_url)
+            yield Exchange(app.extensions["sesshu_db"], settings, simulator, callback_url, app)
     finally:
         server.shutdown()
         thread.join(timeout=5)

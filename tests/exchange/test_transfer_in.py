@@ -69,14 +69,20 @@ def _token(exchange, person) -> str:
     return subject_token(person.my_number, exchange.config.token_key)
 
 
-def test_a_younger_transfer_in_gets_no_notice_and_only_the_chosen_doses(exchange, people, actors):
+def test_a_younger_transfer_in_gets_no_notice_and_only_the_chosen_doses(exchange, people, actors, staff_client):
     from datetime import date
+
+    from models.staff import Role
 
     person = people(8, born=date(1990, 1, 1))
     case_id = start(exchange, person, actors["madoguchi"])
     exchange.complete(case_id, "verify_identity", actors["madoguchi"], VERIFIED)
     exchange.work()
     wait_for(lambda: exchange.ready(case_id, "review_history"))
+    clerk, _ = staff_client(Role.COUNTER)
+    page = clerk.get(f"/exchange/cases/{case_id}").get_data(as_text=True)
+    returned = exchange.simulator.simulator.population.records(_token(exchange, person), HAKUSAN)
+    assert all(dose.lot_no in page for dose in returned) and "自動削除" in page
     exchange.complete(case_id, "review_history", actors["madoguchi"], {"accept": "some", "dose_numbers": "1"})
     with exchange.db.transaction() as session:
         doses = session.scalars(select(VaccinationRecord).where(VaccinationRecord.resident_id == person.id)).all()
