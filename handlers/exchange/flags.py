@@ -104,7 +104,15 @@ def record_flag_request(
         raise ExchangeError("この住民には自動応答不可フラグが設定されていません。")
     elif action == "extend":
         if end is None or (flag.valid_to and end <= flag.valid_to):
-            raise ExchangeError("延長後の終了日は現在の終了日より後の日付にしてください。")
+            # Back to the person deciding, with the reason in the flag's history.
+            problem = f"延長後の終了日は現在の終了日（{flag.valid_to}）より後の日付にしてください。"
+            session.add(AutoResponseFlagEvent(
+                resident_id=person.id, case_id=context.case_id, action=FlagEventAction.REJECTED,
+                actor_id=staff.id if staff else None, at=context.now, valid_to=end,
+                note=f"延長の依頼を受け付けませんでした: {problem}",
+            ))
+            session.flush()
+            return {"request_event_id": None, "problem": problem}
         reason_category = reason_category or flag.reason_category
         support_reference = support_reference or flag.support_reference
         start = flag.valid_from
@@ -120,7 +128,7 @@ def record_flag_request(
     session.flush()
     log(session, staff, AccessAction.UPDATE, person.atena_no, REASON,
         f"自動応答不可フラグ {REQUEST_ACTIONS[action].label}", context.now)
-    return {"request_event_id": event.id}
+    return {"request_event_id": event.id, "problem": None}
 
 
 def record_flag_decision(

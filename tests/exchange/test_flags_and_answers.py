@@ -110,6 +110,13 @@ def test_a_month_before_expiry_staff_must_decide_and_an_extension_is_confirmed_b
     exchange.work(datetime(2027, 10, 1, 0, 1, tzinfo=UTC))
     assert exchange.ready(case_id, "review_expiry")
 
+    # An end date that extends nothing goes back to the person deciding, with the reason kept.
+    exchange.complete(case_id, "review_expiry", actors["flag2"],
+                      {"action": "extend", "new_valid_to": "2027-10-31", "review_note": "市民課に延長を確認"})
+    assert exchange.ready(case_id, "confirm_review") is None
+    with exchange.db.transaction() as session:
+        last = session.scalars(select(AutoResponseFlagEvent).order_by(AutoResponseFlagEvent.id.desc())).first()
+        assert last.action == "rejected" and "2027-10-31" in last.note
     exchange.complete(case_id, "review_expiry", actors["flag2"],
                       {"action": "extend", "new_valid_to": "2028-10-31", "review_note": "市民課に延長を確認"})
     with pytest.raises(SeparationOfDutiesViolation):
