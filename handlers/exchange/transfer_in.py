@@ -29,6 +29,7 @@ from models.identifiers import IdentifierError, validate_municipality_code
 from models.notice_letter import NoticeLetter
 from models.query_result import QueryResult
 from models.resident import Resident, ResidentStatus
+from models.task import TaskEvent
 from models.vaccination import VaccinationRecord
 
 LOCAL = ZoneInfo("Asia/Tokyo")
@@ -84,7 +85,12 @@ def register_doses(
         wanted = _dose_numbers(dose_numbers)
         chosen = [r for r in message.records if r.dose_number in wanted]
         if missing := wanted - {r.dose_number for r in chosen}:
-            raise ExchangeError(f"照会結果にない接種回数です: {', '.join(map(str, sorted(missing)))}")
+            # Back to the reviewer: the history shows which doses came back.
+            problem = f"照会結果にない接種回数です: {', '.join(map(str, sorted(missing)))}"
+            session.add(TaskEvent(case_id=context.case_id, instance_id=context.instance_id,
+                                  bpmn_id="register_doses", action="note", actor_id=context.actor_id,
+                                  at=context.now, note=problem))
+            return {"added": 0, "problem": problem}
     else:
         chosen = list(message.records)
     known = {
@@ -106,7 +112,7 @@ def register_doses(
     staff = performer(context)
     log(session, staff, AccessAction.UPDATE, person.atena_no, REASON,
         f"照会結果から接種記録 {added} 件を登録（提供元 {result.provider_code}）", context.now)
-    return {"added": added}
+    return {"added": added, "problem": None}
 
 
 def make_notice(context: HandlerContext, resident_id: int) -> dict:

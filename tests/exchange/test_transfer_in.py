@@ -83,6 +83,12 @@ def test_a_younger_transfer_in_gets_no_notice_and_only_the_chosen_doses(exchange
     page = clerk.get(f"/exchange/cases/{case_id}").get_data(as_text=True)
     returned = exchange.simulator.simulator.population.records(_token(exchange, person), HAKUSAN)
     assert all(dose.lot_no in page for dose in returned) and "自動削除" in page
+    exchange.complete(case_id, "review_history", actors["madoguchi"], {"accept": "some", "dose_numbers": "1,9"})
+    assert exchange.ready(case_id, "review_history")  # dose 9 never came back: choose again
+    assert count(exchange, VaccinationRecord) == 0
+    with exchange.db.transaction() as session:
+        note = session.scalars(select(TaskEvent.note).where(TaskEvent.action == "note")).one()
+        assert "9" in note
     exchange.complete(case_id, "review_history", actors["madoguchi"], {"accept": "some", "dose_numbers": "1"})
     with exchange.db.transaction() as session:
         doses = session.scalars(select(VaccinationRecord).where(VaccinationRecord.resident_id == person.id)).all()
