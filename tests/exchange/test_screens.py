@@ -96,3 +96,28 @@ def test_recent_transfer_ins_of_the_eligible_age_are_proposed_once(app, db, cli,
         assert (task.bpmn_id, task.role) == ("verify_identity", Role.COUNTER)
     assert jobs.propose_transfer_in(db, lambda: datetime.now(UTC)) == []
     assert older.previous_municipality_code == HAKUSAN
+
+
+def test_the_purge_command_deletes_expired_results_and_logs_each(app, db, cli, people):
+    from models import IntermediaryRequest, QueryResult
+
+    person = people(37)
+    past = datetime.now(UTC) - timedelta(days=31)
+    with db.transaction() as session:
+        case = Case(case_no="R8-XFER-000009", procedure=Procedure.TRANSFER_IN, resident_id=person.id)
+        session.add(case)
+        session.flush()
+        request = IntermediaryRequest(idempotency_key="k" * 32, kind="query", status="answered", case_id=case.id,
+                                      counterpart_code=HAKUSAN, payload="{}")
+        session.add(request)
+        session.flush()
+        for n, delete_after in enumerate((past + timedelta(days=30), datetime.now(UTC) + timedelta(days=1))):
+            session.add(QueryResult(message_id=f"m{n}" * 16, request_id=request.id, status="answered",
+                                    provider_code=HAKUSAN, body_sha256="0" * 64, raw="{}", received_at=past,
+                                    delete_after=delete_after))
+    result = cli.invoke(args=["exchange", "purge"])
+    assert result.exit_code == 0 and "照会結果 1 件" in result.output, result.output
+    with db.transaction() as session:
+        assert len(session.scalars(select(QueryResult)).all()) == 1
+    [row] = logged(db, person.atena_no)
+    assert "R8-XFER-000009" in row.detail and row.staff_id is None
