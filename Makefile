@@ -29,6 +29,7 @@ run: $(VENV)/.installed
 	@echo "  Sesshu を http://$(HOST):$(PORT)/ で起動します（終了は Ctrl+C）。"
 	@echo "  デモ職員: madoguchi1（窓口）, kantoku1（監督者）, shinsa1（審査担当）,"
 	@echo "            gyomu1（業務管理者）, kansa1（監査担当）, kanri1（システム管理者）"
+	@echo "            flag1, flag2（自動応答不可フラグ担当）"
 	@echo "  パスワード: sesshu-demo-2026（デモ専用）"
 	@echo "  中間サーバ シミュレータ: http://$(HOST):$(SIM_PORT)/（アプリと一緒に終了します）"
 	@echo "  確認コード（二要素認証）: 別の端末で $(FLASK) demo otp madoguchi1"
@@ -37,7 +38,8 @@ run: $(VENV)/.installed
 	@export SESSHU_INTERMEDIARY_URL=http://$(HOST):$(SIM_PORT) \
 	        SESSHU_INTERMEDIARY_CALLBACK_URL=http://$(HOST):$(PORT)/intermediary/callback; \
 	$(FLASK) intermediary simulate --host $(HOST) --port $(SIM_PORT) & sim=$$!; \
-	trap 'kill $$sim 2>/dev/null; wait $$sim 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) workflows worker & worker=$$!; \
+	trap 'kill $$sim $$worker 2>/dev/null; wait $$sim $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev

@@ -30,6 +30,9 @@ class HandlerContext:
     case_id: int
     instance_id: int
     now: datetime
+    # The staff member whose completed user task led to this step; None for timers,
+    # messages and retries run by the system.
+    actor_id: int | None = None
 
 
 @dataclass(frozen=True)

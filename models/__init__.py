@@ -1,6 +1,7 @@
 """SQLAlchemy models: one module per concept. Importing this package registers them all."""
 
 from models.access_log import AccessAction, AccessLog
+from models.auto_response_flag import AutoResponseFlag, AutoResponseFlagEvent, ReasonCategory
 from models.base import Base
 from models.case import Case, CaseCounter, CaseStatus, Procedure
 from models.case_milestone import CaseMilestone
@@ -12,7 +13,9 @@ from models.incoming_query import IncomingQuery, IncomingQueryStatus
 from models.intermediary_nonce import IntermediaryNonce
 from models.intermediary_request import IntermediaryRequest, RequestKind, RequestStatus
 from models.message import MessageRoute
+from models.notice_letter import NoticeLetter
 from models.process import InstanceStatus, ProcessDefinition, ProcessInstance
+from models.provision_record import ProvisionRecord
 from models.query_result import QueryResult
 from models.relief_claim import BenefitKind, ClaimantType, ReliefBenefit, ReliefClaim
 from models.relief_document import ReliefAttachment, ReliefCorrection, ReliefDocument
@@ -47,6 +50,8 @@ __all__ = [
     "AccessAction",
     "AccessLog",
     "AllowanceMonth",
+    "AutoResponseFlag",
+    "AutoResponseFlagEvent",
     "Base",
     "BenefitKind",
     "Case",
@@ -78,11 +83,14 @@ __all__ = [
     "MovementKind",
     "NationalOutcome",
     "NationalResult",
+    "NoticeLetter",
     "PensionInstalment",
     "Procedure",
     "ProcessDefinition",
     "ProcessInstance",
+    "ProvisionRecord",
     "QueryResult",
+    "ReasonCategory",
     "RecoveryCode",
     "ReliefAppeal",
     "ReliefAttachment",

@@ -25,6 +25,7 @@ class Role(enum.StrEnum):
     PROCESS_OWNER = "process_owner"  # 業務管理者
     AUDITOR = "auditor"  # 監査担当
     ADMIN = "admin"  # システム管理者
+    FLAG_OFFICER = "flag_officer"  # 自動応答不可フラグ担当 (DV等支援措置の対象者を扱う)
 
     @property
     def label(self) -> str:
@@ -38,6 +39,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.PROCESS_OWNER: "業務管理者",
     Role.AUDITOR: "監査担当",
     Role.ADMIN: "システム管理者",
+    Role.FLAG_OFFICER: "自動応答不可フラグ担当",
 }
 
 

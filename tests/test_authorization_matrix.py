@@ -24,6 +24,9 @@ CERTIFICATE_STAFF = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR
 CASE_WORKERS = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR, Role.EXAMINER}))
 SUPERVISOR = Access(Level.LOGIN, frozenset({Role.SUPERVISOR}))
 OVERSEERS = Access(Level.LOGIN, frozenset({Role.SUPERVISOR, Role.PROCESS_OWNER}))
+EXCHANGE = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR, Role.FLAG_OFFICER}))
+FLAGS = Access(Level.LOGIN, frozenset({Role.FLAG_OFFICER, Role.SUPERVISOR}))
+TRANSFER = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR}))
 
 EXPECTED: dict[str, Access] = {
     "static": PUBLIC,
@@ -75,6 +78,16 @@ EXPECTED: dict[str, Access] = {
     "cases.retry_case": SUPERVISOR,
     "cases.cancel": SUPERVISOR,
     "dashboard.index": OVERSEERS,
+    # Authenticated by the HMAC signature of each message, not by a login.
+    "intermediary.callback": PUBLIC,
+    "exchange.index": EXCHANGE,
+    "exchange.resident": EXCHANGE,
+    "exchange.case": EXCHANGE,
+    "exchange.transfer_in_start": TRANSFER,
+    "exchange.notice_pdf": TRANSFER,
+    "exchange.flag": FLAGS,
+    "exchange.flag_start": Access(Level.LOGIN, frozenset({Role.FLAG_OFFICER})),
+    "exchange.provisions": Access(Level.LOGIN, frozenset({Role.SUPERVISOR, Role.FLAG_OFFICER, Role.AUDITOR})),
 }
 
 def test_every_route_is_classified(app):

@@ -57,6 +57,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         cli,
         dashboard,
         errors,
+        exchange,
         health,
         home,
         masking,
@@ -80,6 +81,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     certificates.init_app(app)
     cases.init_app(app)
     dashboard.init_app(app)
+    exchange.init_app(app, environ)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)

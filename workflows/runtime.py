@@ -141,7 +141,8 @@ class StepOutcome:
 
 
 def advance(
-    session: Session, handle: Handle, clock: Clock, action: Callable[[], Any] | None = None
+    session: Session, handle: Handle, clock: Clock, action: Callable[[], Any] | None = None,
+    actor_id: int | None = None,
 ) -> StepOutcome:
     """Run `action` (e.g. completing a task), then every engine step until the instance waits.
 
@@ -150,7 +151,9 @@ def advance(
     """
     workflow, instance = handle.workflow, handle.instance
     engine = workflow.script_engine
-    engine.handler_context = HandlerContext(session, instance.case_id, instance.id, clock())
+    engine.handler_context = HandlerContext(
+        session, instance.case_id, instance.id, clock(), actor_id
+    )
     since = time.time()
     try:
         with clock_in_effect(clock):

@@ -248,7 +248,7 @@ def complete_task(
         raise Conflict("この作業は既に進んでいます。画面を開き直してください。")
     spiff_task.data.update(cleaned)
     handle.completed_guid = task_guid
-    outcome = runtime.advance(session, handle, clock, action=spiff_task.run)
+    outcome = runtime.advance(session, handle, clock, action=spiff_task.run, actor_id=actor.staff_id)
 
     def record() -> None:
         values: dict[str, Any] = {"state": HumanTaskState.COMPLETED, "completed_by_id": actor.staff_id,

@@ -29,6 +29,16 @@ log = logging.getLogger(__name__)
 
 MAX_AUTOMATIC_RETRIES = 5
 
+# Periodic work of other parts of Sesshu run after timers and retries in every tick (e.g.
+# delivering queued 中間サーバ messages, deleting expired query results). Registered by the
+# application by name, so registering again replaces; each returns how many items it did.
+Job = Callable[[Database, Clock], int]
+JOBS: dict[str, Job] = {}
+
+
+def register_job(name: str, job: Job) -> None:
+    JOBS[name] = job
+
 
 def _due(session: Session, condition, limit: int) -> list[InstanceRow]:
     query = (
@@ -84,6 +94,7 @@ class TickReport:
     timers: int = 0
     retries: int = 0
     failures: list[str] = field(default_factory=list)
+    jobs: dict[str, int] = field(default_factory=dict)
 
 
 def tick(database: Database, now: datetime | Clock = system_clock, *, batch: int = 50) -> TickReport:
@@ -101,6 +112,12 @@ def tick(database: Database, now: datetime | Clock = system_clock, *, batch: int
             setattr(report, attr, getattr(report, attr) + done)
             if done < batch:
                 break
+    for name, job in list(JOBS.items()):
+        try:
+            report.jobs[name] = job(database, clock)
+        except Exception as exc:  # one job failing must not stop timers or the other jobs
+            log.exception("periodic job %s failed", name)
+            report.failures.append(f"{name}: {exc}")
     return report
 
 
@@ -117,8 +134,8 @@ def worker(
     while not should_stop():
         try:
             report = tick(database, clock)
-            if report.timers or report.retries:
-                log.info("timers fired: %s, retries: %s", report.timers, report.retries)
+            if report.timers or report.retries or any(report.jobs.values()):
+                log.info("timers fired: %s, retries: %s, jobs: %s", report.timers, report.retries, report.jobs)
         except Exception:  # keep the worker alive; the next pass retries
             log.exception("workflow worker pass failed")
         resume_at = time.monotonic() + interval

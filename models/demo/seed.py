@@ -45,6 +45,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("gyomu2", "業務 五月", "HEALTH", (Role.PROCESS_OWNER,)),
     DemoAccount("kansa1", "監査 六郎", "AUDIT", (Role.AUDITOR,)),
     DemoAccount("kanri1", "管理 七子", "INFO", (Role.ADMIN,)),
+    DemoAccount("flag1", "保護 八重", "HEALTH", (Role.FLAG_OFFICER, Role.COUNTER)),
+    DemoAccount("flag2", "保護 九郎", "HEALTH", (Role.FLAG_OFFICER,)),
 )
 
 

@@ -10,6 +10,7 @@ def register(app: Flask) -> None:
         audit,
         db,
         demo,
+        exchange,
         intermediary,
         processes,
         residents,
@@ -21,6 +22,6 @@ def register(app: Flask) -> None:
 
     for command_group in (
         db, demo, audit, staff, processes, workflows, residents, vaccinations, retention,
-        intermediary,
+        intermediary, exchange,
     ):
         app.cli.add_command(command_group.group)

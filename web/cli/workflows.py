@@ -21,6 +21,8 @@ def group() -> None:
 def tick() -> None:
     report = timers.tick(database())
     click.echo(f"タイマー {report.timers} 件、再実行 {report.retries} 件を処理しました。")
+    for name, done in report.jobs.items():
+        click.echo(f"  {name}: {done} 件")
     for failure in report.failures:
         click.echo(f"  未処理: {failure}")
 
