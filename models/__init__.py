@@ -10,6 +10,13 @@ from models.intermediary_nonce import IntermediaryNonce
 from models.intermediary_request import IntermediaryRequest, RequestKind, RequestStatus
 from models.message import MessageRoute
 from models.process import InstanceStatus, ProcessDefinition, ProcessInstance
+from models.process_change import (
+    InstanceMigration,
+    MigrationStatus,
+    ProcessDraft,
+    ProcessPublication,
+    PublicationStatus,
+)
 from models.query_result import QueryResult
 from models.resident import Resident, ResidentStatus, Sex
 from models.security_event import SecurityEvent, SecurityEventKind
@@ -36,13 +43,18 @@ __all__ = [
     "HumanTaskState",
     "IncomingQuery",
     "IncomingQueryStatus",
+    "InstanceMigration",
     "InstanceStatus",
     "IntermediaryNonce",
     "IntermediaryRequest",
     "MessageRoute",
+    "MigrationStatus",
     "Procedure",
     "ProcessDefinition",
+    "ProcessDraft",
     "ProcessInstance",
+    "ProcessPublication",
+    "PublicationStatus",
     "QueryResult",
     "RecoveryCode",
     "RequestKind",
