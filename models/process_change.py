@@ -11,7 +11,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
-from models.process import ProcessDefinition
+from models.process import ProcessDefinition, ProcessInstance
 from models.staff import Staff
 from models.types import UTCDateTime
 
@@ -97,6 +97,7 @@ class InstanceMigration(Base):
     reverted_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     reverted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    instance: Mapped[ProcessInstance] = relationship()
     from_definition: Mapped[ProcessDefinition] = relationship(foreign_keys=[from_definition_id])
     to_definition: Mapped[ProcessDefinition] = relationship(foreign_keys=[to_definition_id])
     migrated_by: Mapped[Staff] = relationship(foreign_keys=[migrated_by_id])

@@ -17,6 +17,7 @@ from web.security import LOGIN, LOGIN_STEP, PUBLIC, Access, Level, access_for, l
 
 ADMIN = Access(Level.LOGIN, frozenset({Role.ADMIN}))
 AUDITOR = Access(Level.LOGIN, frozenset({Role.AUDITOR}))
+PROCESS_OWNER = Access(Level.LOGIN, frozenset({Role.PROCESS_OWNER}))
 
 EXPECTED: dict[str, Access] = {
     "static": PUBLIC,
@@ -42,6 +43,23 @@ EXPECTED: dict[str, Access] = {
     "audit.access_log_csv": AUDITOR,
     "audit.security_log": AUDITOR,
     "audit.integrity": AUDITOR,
+    "processes.index": PROCESS_OWNER,
+    "processes.import_new": PROCESS_OWNER,
+    "processes.edit": PROCESS_OWNER,
+    "processes.document": PROCESS_OWNER,
+    "processes.catalog": PROCESS_OWNER,
+    "processes.save_draft": PROCESS_OWNER,
+    "processes.validate": PROCESS_OWNER,
+    "processes.publish": PROCESS_OWNER,
+    "processes.versions": PROCESS_OWNER,
+    "processes.approve": PROCESS_OWNER,
+    "processes.reject": PROCESS_OWNER,
+    "processes.version_xml": PROCESS_OWNER,
+    "processes.restore": PROCESS_OWNER,
+    "processes.compare": PROCESS_OWNER,
+    "processes.migration_screen": PROCESS_OWNER,
+    "processes.migrate": PROCESS_OWNER,
+    "processes.revert_migration": PROCESS_OWNER,
 }
 
 def test_every_route_is_classified(app):

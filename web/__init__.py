@@ -58,6 +58,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         home,
         masking,
         navigation,
+        processes,
         security,
         timefmt,
     )
@@ -72,6 +73,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(certificates_public_bp)
     admin.init_app(app)
     audit.init_app(app)
+    processes.init_app(app, environ)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)

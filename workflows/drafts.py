@@ -19,6 +19,7 @@ from models.process_change import ProcessDraft
 from workflows.definitions import newest_definition
 from workflows.errors import DefinitionInvalid, NotFound
 from workflows.layout import add_diagram, has_diagram
+from workflows.service import LOCAL_TIME
 from workflows.validation import NS, Problem, parse_safely
 
 
@@ -80,7 +81,8 @@ def editor_document(session: Session, process_key: str) -> EditorDocument:
     """What the editor opens: the open draft, else the newest version."""
     draft = open_draft(session, process_key)
     if draft is not None:
-        source = f"下書き（{draft.author.full_name}、保存 {draft.saved_at:%Y-%m-%d %H:%M} UTC）"
+        saved = draft.saved_at.astimezone(LOCAL_TIME)
+        source = f"下書き（{draft.author.full_name}、{saved:%Y-%m-%d %H:%M} 保存）"
         return _with_diagram(draft.bpmn_xml, source, draft.base_version, draft.id)
     newest = newest_definition(session, process_key)
     if newest is None:
