@@ -81,8 +81,8 @@ def add_diagram(root) -> None:
     plane = etree.SubElement(diagram, f"{{{BPMNDI_NS}}}BPMNPlane", id="BPMNPlane_1")
     left = MARGIN + (POOL_HEADER + LANE_HEADER if lanes else 0)
     if lanes:
-        participant_id = _add_collaboration(root, process)
-        plane.set("bpmnElement", participant_id)
+        collaboration_id, participant_id = _add_collaboration(root, process)
+        plane.set("bpmnElement", collaboration_id)
         _shape(plane, participant_id, MARGIN, MARGIN, width + POOL_HEADER + LANE_HEADER, top - MARGIN,
                horizontal=True)
         for i, lane in enumerate(lanes):
@@ -137,7 +137,7 @@ def _columns(ids: list[str], flows, by_id) -> dict[str, int]:
     return column
 
 
-def _add_collaboration(root, process) -> str:
+def _add_collaboration(root, process) -> tuple[str, str]:
     collaboration = root.find("bpmn:collaboration", NS)
     if collaboration is None:
         collaboration = etree.Element(f"{{{BPMN_NS}}}collaboration", id="Collaboration_1")
@@ -145,7 +145,7 @@ def _add_collaboration(root, process) -> str:
     participant_id = f"Participant_{process.get('id')}"
     etree.SubElement(collaboration, f"{{{BPMN_NS}}}participant", id=participant_id,
                      name=process.get("name") or process.get("id"), processRef=process.get("id"))
-    return participant_id
+    return collaboration.get("id"), participant_id
 
 
 def _shape(plane, element_id: str, x: int, y: int, w: int, h: int, horizontal: bool = False) -> None:

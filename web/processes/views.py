@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import func, select
 
 from handlers import registry as operators
 from models.process import ProcessDefinition
-from models.process_change import InstanceMigration, ProcessDraft, ProcessPublication, PublicationStatus
+from models.process_change import (
+    InstanceMigration,
+    ProcessDraft,
+    ProcessPublication,
+    PublicationStatus,
+)
 from models.staff import ROLE_LABELS, Role
 from web import clock
 from web.auth import current_staff, terminal

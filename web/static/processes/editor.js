@@ -185,7 +185,7 @@
   async function start() {
     try {
       const [moddle, catalog, doc] = await Promise.all([getJSON(data.moddleUrl), getJSON(data.catalogUrl), getJSON(data.documentUrl)]);
-      modeler = new window.BpmnJS({ container: '#canvas', keyboard: { bindTo: document }, moddleExtensions: { spiffworkflow: moddle } });
+      modeler = new window.BpmnJS({ container: '#canvas', moddleExtensions: { spiffworkflow: moddle } });
       window.sesshuModeler = modeler;
       window.SesshuProperties(modeler, catalog, document.getElementById('properties'));
       baseVersion = doc.base_version;
