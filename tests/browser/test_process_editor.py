@@ -190,3 +190,46 @@ def differences(a, b, where: str = "") -> list[str]:
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in differences(x, y, f"{where}[{i}]")]
     return [] if a == b else [f"{where}: {a!r} != {b!r}"]
+
+
+ADD_SERVICE_AND_TIMER = """() => {
+  const modeler = window.sesshuModeler;
+  const registry = modeler.get('elementRegistry'), modeling = modeler.get('modeling');
+  const factory = modeler.get('elementFactory');
+  const participant = registry.filter(e => e.type === 'bpmn:Participant')[0];
+  const service = modeling.createShape(factory.createShape({ type: 'bpmn:ServiceTask' }), { x: 660, y: 255 }, participant);
+  const timer = modeling.createShape(factory.createShape({ type: 'bpmn:IntermediateCatchEvent',
+    eventDefinitionType: 'bpmn:TimerEventDefinition' }), { x: 780, y: 255 }, participant);
+  modeling.reconnectEnd(registry.get('f3'), service, { x: 610, y: 255 });
+  modeling.connect(service, timer);
+  modeling.connect(timer, registry.get('issue'));
+  return [service.id, timer.id];
+}"""
+
+
+def test_service_task_operator_and_timer_are_set_from_the_panel(page, live_server, make_staff, db, test_operator):
+    owner = make_staff("gyomu-b4", Role.PROCESS_OWNER)
+    with db.transaction() as session:
+        deploy(session, SAMPLE.read_bytes(), note="初版")
+    errors = watch_errors(page)
+    log_in(page, live_server, owner)
+    open_editor(page, live_server, "sample_certificate")
+    service_id, timer_id = page.evaluate(ADD_SERVICE_AND_TIMER)
+    select = "id => window.sesshuModeler.get('selection').select(window.sesshuModeler.get('elementRegistry').get(id))"
+    page.evaluate(select, service_id)
+    page.locator("#prop-operator").select_option("test/lookup")
+    for name, value in (("case_id", "case_id"), ("label", "'証明書'")):
+        page.locator(f"#prop-param-{name}").fill(value)
+        page.locator(f"#prop-param-{name}").dispatch_event("change")
+    page.evaluate(select, timer_id)
+    page.locator("#prop-duration").fill("P30D")
+    page.locator("#prop-duration").dispatch_event("change")
+    xml = page.evaluate("async () => (await window.sesshuModeler.saveXML({format: true})).xml")
+    result = validate_bpmn(xml.encode())
+    assert result.ok, result.problems
+    specs = {ts.bpmn_id: ts for ts in result.spec.task_specs.values()}
+    assert specs[service_id].operation_name == "test/lookup"
+    assert {k: v["value"] for k, v in specs[service_id].operation_params.items()} == {
+        "case_id": "case_id", "label": "'証明書'"}
+    assert specs[timer_id].event_definition.expression == '"P30D"'
+    assert errors == []

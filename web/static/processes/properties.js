@@ -30,6 +30,14 @@
     const moddle = modeler.get('moddle');
     const registry = modeler.get('elementRegistry');
     let current = null;
+    let editing = false; // the panel's own changes must not rebuild the panel under the cursor
+
+    function fromPanel(change) {
+      return (value) => {
+        editing = true;
+        try { change(value); } finally { editing = false; }
+      };
+    }
 
     function is(element, type) {
       const bo = element && element.businessObject;
@@ -89,11 +97,13 @@
     }
 
     function textInput(id, value, onchange, attrs) {
-      return el('input', Object.assign({ type: 'text', id: id, value: value, onchange: (e) => onchange(e.target.value) }, attrs || {}));
+      const apply = fromPanel(onchange);
+      return el('input', Object.assign({ type: 'text', id: id, value: value, onchange: (e) => apply(e.target.value) }, attrs || {}));
     }
 
     function select(id, options, value, onchange) {
-      const node = el('select', { id: id, onchange: (e) => onchange(e.target.value) },
+      const apply = fromPanel(onchange);
+      const node = el('select', { id: id, onchange: (e) => apply(e.target.value) },
         options.map(([v, label]) => el('option', { value: v, text: label })));
       node.value = value;
       return node;
@@ -136,7 +146,8 @@
         render(element);
       })));
       if (choice === '__fields__') {
-        const area = el('textarea', { id: 'prop-fields', rows: 5, onchange: (e) => setProperty(element, 'fields', e.target.value) });
+        const apply = fromPanel((v) => setProperty(element, 'fields', v));
+        const area = el('textarea', { id: 'prop-fields', rows: 5, onchange: (e) => apply(e.target.value) });
         area.value = fields;
         parts.push(field('項目一覧（JSON）', area,
           '例: [{"name": "result", "label": "確認結果", "type": "select", "required": true, "choices": [["ok", "問題なし"]]}]。型: text, number, date, select, checkbox, textarea'));
@@ -144,10 +155,10 @@
       const separated = getProperty(element, 'separate_from').split(',').map((s) => s.trim()).filter(Boolean);
       const others = userTasks().filter((t) => t.id !== element.id);
       const boxes = others.map((t) => el('label', { class: 'check' }, [
-        el('input', { type: 'checkbox', value: t.id, checked: separated.includes(t.id), onchange: () => {
+        el('input', { type: 'checkbox', value: t.id, checked: separated.includes(t.id), onchange: fromPanel(() => {
           const chosen = Array.from(container.querySelectorAll('#prop-separate input:checked')).map((c) => c.value);
           setProperty(element, 'separate_from', chosen.join(','));
-        } }),
+        }) }),
         el('span', { text: `${t.businessObject.name || t.id}（${t.id}）` }),
       ]));
       parts.push(el('fieldset', { id: 'prop-separate', class: 'prop' }, [
@@ -238,9 +249,9 @@
       render(selected.length === 1 ? selected[0] : null);
     });
     modeler.get('eventBus').on('elements.changed', (event) => {
-      if (current && event.elements.some((e) => e.id === current.id)) {
-        const active = document.activeElement;
-        if (!active || !container.contains(active)) render(registry.get(current.id) || null);
+      // Changes from elsewhere (undo, label editing on the canvas) refresh the panel.
+      if (!editing && current && event.elements.some((e) => e.id === current.id)) {
+        render(registry.get(current.id) || null);
       }
     });
     return { render: render };
