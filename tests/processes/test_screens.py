@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 from sqlalchemy import select
@@ -156,3 +157,19 @@ def test_migration_screen_migrates_and_reverts(db, staff_client, make_staff):
     assert "移行を元に戻しました" in page
     with db.transaction() as session:
         assert session.get(ProcessInstance, case.instance_id).definition.version == 1
+
+
+def test_a_bpmn_file_imported_from_the_list_becomes_a_new_process_draft(db, staff_client):
+    client, _ = staff_client(Role.PROCESS_OWNER)
+    token = csrf_token(client, "/processes/")
+    renamed = sample_xml().replace('id="sample_certificate"', 'id="new_procedure"').replace(
+        'processRef="sample_certificate"', 'processRef="new_procedure"')
+    response = client.post("/processes/import", data={"csrf_token": token, "file": (io.BytesIO(renamed.encode()),
+                                                                                      "new.bpmn")})
+    assert response.headers["Location"].endswith("/processes/new_procedure/edit")
+    document = client.get("/processes/new_procedure/document").json
+    assert document["base_version"] is None and 'id="new_procedure"' in document["xml"]
+    assert "new_procedure" in client.get("/processes/").get_data(as_text=True)
+    page = client.post("/processes/import", data={"csrf_token": token, "file": (io.BytesIO(b"<x"), "bad.bpmn")},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "XML として読めません" in page
