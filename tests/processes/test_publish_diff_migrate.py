@@ -174,3 +174,25 @@ def test_deploy_of_unchanged_content_is_refused(db, people):
     publish(db, people, sample_xml(), "初版")
     with db.transaction() as session, pytest.raises(Exception, match="第 1 版"):
         deploy(session, sample_xml().encode())
+
+
+def test_a_waiting_task_moved_to_another_lane_changes_role_and_loses_its_holder(db, people):
+    publish(db, people, sample_xml(), "初版")
+    case = start(db, people)
+    with db.transaction() as session:
+        service.claim(session, case.ready_tasks[0], people["madoguchi1"], clock=clock)
+    moved = sample_xml().replace("<bpmn:flowNodeRef>receive</bpmn:flowNodeRef>", "").replace(
+        "<bpmn:flowNodeRef>approve</bpmn:flowNodeRef>",
+        "<bpmn:flowNodeRef>approve</bpmn:flowNodeRef><bpmn:flowNodeRef>receive</bpmn:flowNodeRef>")
+    v2 = publish(db, people, moved, "受付を監督者へ")
+    with db.transaction() as session:
+        migration.migrate(session, case.instance_id, v2, people["gyomu1"], clock=clock)
+    with db.transaction() as session:
+        row = session.scalars(select(HumanTask).where(HumanTask.instance_id == case.instance_id)).one()
+        assert (row.task_guid, row.role, row.lane, row.assignee_id) == (
+            case.ready_tasks[0], "supervisor", "監督者", None)
+    with db.transaction() as session, pytest.raises(NotAllowed):
+        service.complete_task(session, case.ready_tasks[0], people["madoguchi1"], {"received_on": "2026-11-26"},
+                              clock=clock)
+    state = complete(db, case.ready_tasks[0], people["kantoku1"], {"received_on": "2026-11-26"})
+    assert state.status == "running"
