@@ -49,6 +49,7 @@ EXPECTED: dict[str, Access] = {
     "processes.document": PROCESS_OWNER,
     "processes.catalog": PROCESS_OWNER,
     "processes.save_draft": PROCESS_OWNER,
+    "processes.prepare": PROCESS_OWNER,
     "processes.validate": PROCESS_OWNER,
     "processes.publish": PROCESS_OWNER,
     "processes.versions": PROCESS_OWNER,

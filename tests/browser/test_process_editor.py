@@ -233,3 +233,24 @@ def test_service_task_operator_and_timer_are_set_from_the_panel(page, live_serve
         "case_id": "case_id", "label": "'証明書'"}
     assert specs[timer_id].event_definition.expression == '"P30D"'
     assert errors == []
+
+
+def test_importing_a_file_lays_out_a_diagram_less_file_and_refuses_a_hostile_one(page, live_server, make_staff, db,
+                                                                                 tmp_path):
+    owner = make_staff("gyomu-b5", Role.PROCESS_OWNER)
+    with db.transaction() as session:
+        deploy(session, SAMPLE.read_bytes(), note="初版")
+    log_in(page, live_server, owner)
+    open_editor(page, live_server, "sample_certificate")
+    page.locator("#import-file").set_input_files(str(SAMPLE.parent / "sample_certificate_no_diagram.bpmn"))
+    page.wait_for_selector("text=図がないため自動で配置")
+    names = page.evaluate("() => window.sesshuModeler.get('elementRegistry')"
+                          ".filter(e => e.type === 'bpmn:UserTask').map(e => e.businessObject.name).sort()")
+    assert names == ["決裁", "申請受付", "証明書の交付（図なし）"]
+    hostile = tmp_path / "xxe.bpmn"
+    hostile.write_text('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d>&x;</d>')
+    page.locator("#import-file").set_input_files(str(hostile))
+    page.wait_for_selector("#problems li:has-text('DOCTYPE')")
+    assert "証明書の交付（図なし）" in page.evaluate(
+        "() => window.sesshuModeler.get('elementRegistry').filter(e => e.type === 'bpmn:UserTask')"
+        ".map(e => e.businessObject.name).join()")  # the diagram on screen is untouched

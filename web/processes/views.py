@@ -164,6 +164,21 @@ def save_draft(key: str):
     return jsonify(saved=True, draft_id=draft.id, message="下書きを保存しました。")
 
 
+@bp.post("/<key>/prepare")
+@roles(Role.PROCESS_OWNER)
+def prepare(key: str):
+    """A file the editor imports: checked as hostile, given a diagram when it has none."""
+    key = _key_or_404(key)
+    try:
+        data = _request_xml()
+        drafts.check_draft(data, key)
+    except DefinitionInvalid as exc:
+        return jsonify(problems=_problems_json(exc.problems) or [
+            {"element_id": "", "message": f"ファイルが大きすぎます（上限 {MAX_BYTES // 1024 // 1024} MB）"}]), 400
+    xml, laid_out = drafts.with_diagram(data.decode("utf-8"))
+    return jsonify(xml=xml, laid_out=laid_out)
+
+
 @bp.post("/<key>/validate")
 @roles(Role.PROCESS_OWNER)
 def validate(key: str):

@@ -160,7 +160,14 @@
       event.target.value = '';
       if (!file) return;
       if (file.size > 5 * 1024 * 1024) { status('ファイルが大きすぎます（上限 5 MB）', true); return; }
-      if (await open(await file.text(), `読み込んだファイル ${file.name}（未保存）`)) {
+      const { ok, body } = await postXML(data.prepareUrl, await file.text());
+      if (!ok) {
+        status(`ファイル ${file.name} は読み込めません。`, true);
+        showProblems(body.problems || []);
+        return;
+      }
+      const note = body.laid_out ? '、図がないため自動で配置' : '';
+      if (await open(body.xml, `読み込んだファイル ${file.name}（未保存${note}）`)) {
         dirty = true;
         status('読み込みました。内容を確かめて「下書きを保存」を押してください。');
       }
