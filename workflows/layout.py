@@ -41,21 +41,41 @@ def _kind(tag: str) -> str:
 
 
 def add_diagram(root) -> None:
-    """Add a BPMNDiagram for the first process of `root` (an lxml bpmn:definitions element)."""
+    """Add a BPMNDiagram for the first process of `root` (an lxml bpmn:definitions element);
+    embedded subprocesses are drawn collapsed, each with its own diagram."""
     process = root.find("bpmn:process", NS)
     if process is None or has_diagram(root):
         return
-    nodes = [n for tag in FLOW_NODES for n in process.iterfind(f"bpmn:{tag}", NS) if n.get("id")]
-    order = {n.get("id"): i for i, n in enumerate(process) if n.get("id")}
+    lanes = list(process.iterfind("bpmn:laneSet/bpmn:lane", NS))
+    plane = _new_plane(root, 1, process.get("id"))
+    if lanes:
+        collaboration_id, participant_id = _add_collaboration(root, process)
+        plane.set("bpmnElement", collaboration_id)
+    _layout(process, plane, lanes, participant_id if lanes else None)
+    subprocesses = [n for n in process.iter(f"{{{BPMN_NS}}}subProcess", f"{{{BPMN_NS}}}transaction")
+                    if n.get("id")]
+    for number, sub in enumerate(subprocesses, start=2):
+        _layout(sub, _new_plane(root, number, sub.get("id")), [], None)
+
+
+def _new_plane(root, number: int, element_id: str):
+    diagram = etree.SubElement(root, f"{{{BPMNDI_NS}}}BPMNDiagram", id=f"BPMNDiagram_{number}", nsmap={
+        "bpmndi": BPMNDI_NS, "dc": DC_NS, "di": DI_NS})
+    return etree.SubElement(diagram, f"{{{BPMNDI_NS}}}BPMNPlane", id=f"BPMNPlane_{number}", bpmnElement=element_id)
+
+
+def _layout(container, plane, lanes: list, participant_id: str | None) -> None:
+    """Shapes and edges for the direct children of a process or subprocess."""
+    nodes = [n for tag in FLOW_NODES for n in container.iterfind(f"bpmn:{tag}", NS) if n.get("id")]
+    order = {n.get("id"): i for i, n in enumerate(container) if n.get("id")}
     nodes.sort(key=lambda n: order[n.get("id")])
     by_id = {n.get("id"): n for n in nodes}
-    flows = [f for f in process.iterfind("bpmn:sequenceFlow", NS)
+    flows = [f for f in container.iterfind("bpmn:sequenceFlow", NS)
              if f.get("sourceRef") in by_id and f.get("targetRef") in by_id]
     boundary = [n for n in nodes if etree.QName(n).localname == "boundaryEvent"]
     placed = [n for n in nodes if n not in boundary]
     columns = _columns([n.get("id") for n in placed], flows, by_id)
 
-    lanes = list(process.iterfind("bpmn:laneSet/bpmn:lane", NS))
     lane_of = {ref.text.strip(): i for i, lane in enumerate(lanes)
                for ref in lane.iterfind("bpmn:flowNodeRef", NS) if ref.text}
     bands: dict[int, list[str]] = defaultdict(list)
@@ -76,21 +96,14 @@ def add_diagram(root) -> None:
         top += max(band_rows.get(band, 1), 1) * ROW + 20
     width = (max(columns.values(), default=0) + 1) * COLUMN + 2 * LANE_HEADER
 
-    diagram = etree.SubElement(root, f"{{{BPMNDI_NS}}}BPMNDiagram", id="BPMNDiagram_1", nsmap={
-        "bpmndi": BPMNDI_NS, "dc": DC_NS, "di": DI_NS})
-    plane = etree.SubElement(diagram, f"{{{BPMNDI_NS}}}BPMNPlane", id="BPMNPlane_1")
     left = MARGIN + (POOL_HEADER + LANE_HEADER if lanes else 0)
-    if lanes:
-        collaboration_id, participant_id = _add_collaboration(root, process)
-        plane.set("bpmnElement", collaboration_id)
+    if participant_id is not None:
         _shape(plane, participant_id, MARGIN, MARGIN, width + POOL_HEADER + LANE_HEADER, top - MARGIN,
                horizontal=True)
         for i, lane in enumerate(lanes):
             height = max(band_rows.get(i, 1), 1) * ROW + 20
             _shape(plane, lane.get("id"), MARGIN + POOL_HEADER, band_top[i], width + LANE_HEADER, height,
                    horizontal=True)
-    else:
-        plane.set("bpmnElement", process.get("id"))
 
     bounds = {}
     for node in placed:

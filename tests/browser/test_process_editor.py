@@ -17,6 +17,7 @@ from handlers import registry
 from models import ProcessInstance, Role
 from tests.auth_helpers import PASSWORD
 from tests.processes.conftest import SAMPLE
+from web.forms.generic import discover as discover_forms
 from workflows import service
 from workflows.definitions import deploy
 from workflows.drafts import with_diagram
@@ -147,6 +148,7 @@ def bpmn_files() -> list[Path]:
 
 
 def parsed(data: bytes, directory: Path) -> dict:
+    discover_forms()  # shipped processes name forms registered by web/forms modules
     result = validate_bpmn(data, [p.read_bytes() for p in sorted(directory.glob("*.dmn"))])
     assert result.ok, result.problems
     return json.loads(dump_spec(result.spec, result.subprocess_specs))

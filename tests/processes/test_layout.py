@@ -9,6 +9,7 @@ import pytest
 from lxml import etree
 
 from handlers import registry
+from web.forms.generic import discover as discover_forms
 from workflows.drafts import with_diagram
 from workflows.layout import BPMNDI_NS
 from workflows.spiff import dump_spec
@@ -38,6 +39,7 @@ def unordered(spec: dict) -> dict:
 
 @pytest.mark.parametrize("path", WITHOUT_DIAGRAM, ids=lambda p: p.name)
 def test_generated_diagram_shows_every_element_and_keeps_the_meaning(path):
+    discover_forms()
     tables = [p.read_bytes() for p in sorted(path.parent.glob("*.dmn"))]
     original = path.read_bytes()
     shown, laid_out = with_diagram(original.decode())
