@@ -59,7 +59,12 @@ assets:
 	   $(BPMN_JS)/dist/bpmn-navigated-viewer.production.min.js \
 	   $(BPMN_JS)/LICENSE $(VENDOR)/bpmn-js/
 	cp $(BPMN_JS)/dist/assets/diagram-js.css $(BPMN_JS)/dist/assets/bpmn-js.css $(VENDOR)/bpmn-js/assets/
-	cp $(BPMN_JS)/dist/assets/bpmn-font/css/bpmn-embedded.css $(VENDOR)/bpmn-js/assets/bpmn-font/css/
+	cp $(BPMN_JS)/dist/assets/bpmn-font/css/bpmn.css $(VENDOR)/bpmn-js/assets/bpmn-font/css/
+	# The CSP allows fonts from 'self' only (no data: URIs): serve the font files themselves.
+	mkdir -p $(VENDOR)/bpmn-js/assets/bpmn-font/font
+	cp $(BPMN_JS)/dist/assets/bpmn-font/font/bpmn.woff2 $(BPMN_JS)/dist/assets/bpmn-font/font/bpmn.woff \
+	   $(BPMN_JS)/dist/assets/bpmn-font/font/bpmn.ttf $(BPMN_JS)/dist/assets/bpmn-font/font/bpmn.eot \
+	   $(BPMN_JS)/dist/assets/bpmn-font/font/bpmn.svg $(VENDOR)/bpmn-js/assets/bpmn-font/font/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

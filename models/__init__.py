@@ -15,6 +15,13 @@ from models.intermediary_request import IntermediaryRequest, RequestKind, Reques
 from models.message import MessageRoute
 from models.notice_letter import NoticeLetter
 from models.process import InstanceStatus, ProcessDefinition, ProcessInstance
+from models.process_change import (
+    InstanceMigration,
+    MigrationStatus,
+    ProcessDraft,
+    ProcessPublication,
+    PublicationStatus,
+)
 from models.provision_record import ProvisionRecord
 from models.query_result import QueryResult
 from models.relief_claim import BenefitKind, ClaimantType, ReliefBenefit, ReliefClaim
@@ -76,10 +83,12 @@ __all__ = [
     "ImportStatus",
     "IncomingQuery",
     "IncomingQueryStatus",
+    "InstanceMigration",
     "InstanceStatus",
     "IntermediaryNonce",
     "IntermediaryRequest",
     "MessageRoute",
+    "MigrationStatus",
     "MovementKind",
     "NationalOutcome",
     "NationalResult",
@@ -87,8 +96,11 @@ __all__ = [
     "PensionInstalment",
     "Procedure",
     "ProcessDefinition",
+    "ProcessDraft",
     "ProcessInstance",
+    "ProcessPublication",
     "ProvisionRecord",
+    "PublicationStatus",
     "QueryResult",
     "ReasonCategory",
     "RecoveryCode",

@@ -27,6 +27,7 @@ OVERSEERS = Access(Level.LOGIN, frozenset({Role.SUPERVISOR, Role.PROCESS_OWNER})
 EXCHANGE = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR, Role.FLAG_OFFICER}))
 FLAGS = Access(Level.LOGIN, frozenset({Role.FLAG_OFFICER, Role.SUPERVISOR}))
 TRANSFER = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR}))
+PROCESS_OWNER = Access(Level.LOGIN, frozenset({Role.PROCESS_OWNER}))
 
 EXPECTED: dict[str, Access] = {
     "static": PUBLIC,
@@ -88,6 +89,24 @@ EXPECTED: dict[str, Access] = {
     "exchange.flag": FLAGS,
     "exchange.flag_start": Access(Level.LOGIN, frozenset({Role.FLAG_OFFICER})),
     "exchange.provisions": Access(Level.LOGIN, frozenset({Role.SUPERVISOR, Role.FLAG_OFFICER, Role.AUDITOR})),
+    "processes.index": PROCESS_OWNER,
+    "processes.import_new": PROCESS_OWNER,
+    "processes.edit": PROCESS_OWNER,
+    "processes.document": PROCESS_OWNER,
+    "processes.catalog": PROCESS_OWNER,
+    "processes.save_draft": PROCESS_OWNER,
+    "processes.prepare": PROCESS_OWNER,
+    "processes.validate": PROCESS_OWNER,
+    "processes.publish": PROCESS_OWNER,
+    "processes.versions": PROCESS_OWNER,
+    "processes.approve": PROCESS_OWNER,
+    "processes.reject": PROCESS_OWNER,
+    "processes.version_xml": PROCESS_OWNER,
+    "processes.restore": PROCESS_OWNER,
+    "processes.compare": PROCESS_OWNER,
+    "processes.migration_screen": PROCESS_OWNER,
+    "processes.migrate": PROCESS_OWNER,
+    "processes.revert_migration": PROCESS_OWNER,
 }
 
 def test_every_route_is_classified(app):

@@ -62,6 +62,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         home,
         masking,
         navigation,
+        processes,
         relief,
         security,
         timefmt,
@@ -82,6 +83,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     cases.init_app(app)
     dashboard.init_app(app)
     exchange.init_app(app, environ)
+    processes.init_app(app, environ)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)

@@ -157,6 +157,18 @@ def _check_decision_cells(table, result: ValidationResult) -> None:
                 result.problems.append(Problem(_nearest_id(node), f"決定表のセル: {message}"))
 
 
+def parse_safely(data: bytes) -> tuple[Any, list[Problem]]:
+    """The bpmn:definitions element of `data` parsed with the hardened parser, or None and
+    the problems (size, not XML, DOCTYPE, not BPMN) in Japanese."""
+    result = ValidationResult()
+    if len(data) > MAX_BYTES:
+        result.problems.append(
+            Problem("", f"ファイルが大きすぎます（{len(data) // 1024 // 1024} MB、上限 {MAX_BYTES // 1024 // 1024} MB）")
+        )
+        return None, result.problems
+    return _parse_xml(data, result), result.problems
+
+
 def _parse_xml(data: bytes, result: ValidationResult, root_tag: str | None = None, kind: str = "BPMN"):
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
