@@ -4,6 +4,7 @@ from models.access_log import AccessAction, AccessLog
 from models.base import Base
 from models.case import Case, CaseCounter, CaseStatus, Procedure
 from models.certificate import Certificate, CertificateDose, CertificateKind
+from models.export_request import ExportKind, ExportRequest, ExportStatus
 from models.hash_chain import ChainHead
 from models.import_run import ImportKind, ImportReject, ImportRun, ImportStatus
 from models.incoming_query import IncomingQuery, IncomingQueryStatus
@@ -36,6 +37,9 @@ __all__ = [
     "ChainHead",
     "ChangeAction",
     "Department",
+    "ExportKind",
+    "ExportRequest",
+    "ExportStatus",
     "HumanTask",
     "HumanTaskState",
     "ImportKind",

@@ -54,10 +54,12 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         auth,
         cli,
         errors,
+        exports,
         health,
         home,
         masking,
         navigation,
+        residents,
         security,
         timefmt,
     )
@@ -72,6 +74,8 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app.register_blueprint(certificates_public_bp)
     admin.init_app(app)
     audit.init_app(app)
+    residents.init_app(app)
+    exports.init_app(app)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)
