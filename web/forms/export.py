@@ -42,35 +42,51 @@ class ExportRequestForm(JapaneseForm):
     reason = TextAreaField("処理事由（書き出す目的と提供先）",
                            validators=[InputRequired(message="入力してください"), Length(max=200)])
 
-    def validate_date_to(self, field: DateField) -> None:
-        if self.kind.data not in (ExportKind.VACCINATIONS_BY_PERIOD, ExportKind.ACCESS_LOG):
-            return
-        start, end = self.date_from.data, field.data
-        if not start or not end:
-            raise ValidationError("期間の始まりと終わりを入力してください")
-        if end < start:
-            raise ValidationError("期間の終わりが始まりより前になっています")
-        if (end - start).days >= MAX_PERIOD_DAYS:
-            raise ValidationError(f"期間は{MAX_PERIOD_DAYS}日以内にしてください")
+    def validate(self, extra_validators=None) -> bool:
+        # Which criteria are required depends on the kind, so they are checked here:
+        # an Optional() field would skip its own inline validator when left empty.
+        valid = super().validate(extra_validators)
+        kind = self.kind.data
+        checks = {
+            ExportKind.VACCINATIONS_BY_PERIOD: [(self.date_to, self._period_problem)],
+            ExportKind.PEOPLE: [(self.atena_nos, self._people_problem)],
+            ExportKind.ACCESS_LOG: [(self.atena_no, self._person_problem),
+                                    (self.date_to, self._period_problem)],
+        }
+        for field, check in checks.get(kind, []):
+            if field.errors:
+                continue
+            problem = check()
+            if problem:
+                field.errors = [*field.errors, problem]
+                valid = False
+        return valid
 
-    def validate_atena_nos(self, field: TextAreaField) -> None:
-        if self.kind.data != ExportKind.PEOPLE:
-            return
-        numbers = atena_list(field.data)
+    def _period_problem(self) -> str | None:
+        start, end = self.date_from.data, self.date_to.data
+        if not start or not end:
+            return "期間の始まりと終わりを入力してください"
+        if end < start:
+            return "期間の終わりが始まりより前になっています"
+        if (end - start).days >= MAX_PERIOD_DAYS:
+            return f"期間は{MAX_PERIOD_DAYS}日以内にしてください"
+        return None
+
+    def _people_problem(self) -> str | None:
+        numbers = atena_list(self.atena_nos.data)
         if not numbers:
-            raise ValidationError("宛名番号を1つ以上入力してください")
+            return "宛名番号を1つ以上入力してください"
         if len(numbers) > MAX_PEOPLE:
-            raise ValidationError(f"宛名番号は{MAX_PEOPLE}件までです")
+            return f"宛名番号は{MAX_PEOPLE}件までです"
         bad = [n for n in numbers if not n.isdigit() or len(n) > 15]
         if bad:
-            raise ValidationError(f"宛名番号は15桁までの数字です: {'、'.join(bad[:5])}")
+            return f"宛名番号は15桁までの数字です: {'、'.join(bad[:5])}"
+        return None
 
-    def validate_atena_no(self, field: StringField) -> None:
-        if self.kind.data != ExportKind.ACCESS_LOG:
-            return
-        number = normalise_digits(field.data or "")
-        if not number.isdigit():
-            raise ValidationError("宛名番号（数字）を入力してください")
+    def _person_problem(self) -> str | None:
+        if not normalise_digits(self.atena_no.data or "").isdigit():
+            return "宛名番号（数字）を入力してください"
+        return None
 
     def criteria(self) -> dict:
         """The criteria of the chosen kind, as stored with the request."""
@@ -97,9 +113,12 @@ class ExportApprovalForm(JapaneseForm):
         if field.data not in dict(DECISIONS):
             raise ValidationError("承認するか却下するかを選んでください")
 
-    def validate_decision_comment(self, field: TextAreaField) -> None:
-        if self.decision.data == "reject" and not (field.data or "").strip():
-            raise ValidationError("却下の理由を入力してください")
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.decision.data == "reject" and not (self.decision_comment.data or "").strip():
+            self.decision_comment.errors = [*self.decision_comment.errors, "却下の理由を入力してください"]
+            valid = False
+        return valid
 
 
 register("export_request", ExportRequestForm)

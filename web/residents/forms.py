@@ -43,9 +43,8 @@ class ReasonForm(JapaneseForm):
     def validate_reason(self, field: SelectField) -> None:
         if field.data not in ACCESS_REASONS:
             raise ValidationError("処理事由を選んでください")
-
-    def validate_reason_other(self, field: StringField) -> None:
-        if self.reason.data == OTHER_REASON and not (field.data or "").strip():
+        # Here rather than on reason_other: Optional() there skips its own validators when empty.
+        if field.data == OTHER_REASON and not (self.reason_other.data or "").strip():
             raise ValidationError("「その他」を選んだときは処理事由を入力してください")
 
     def chosen(self) -> str:
