@@ -17,6 +17,10 @@ from web.security import LOGIN, LOGIN_STEP, PUBLIC, Access, Level, access_for, l
 
 ADMIN = Access(Level.LOGIN, frozenset({Role.ADMIN}))
 AUDITOR = Access(Level.LOGIN, frozenset({Role.AUDITOR}))
+RESIDENT_STAFF = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR, Role.EXAMINER}))
+COUNTER_OR_SUPERVISOR = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR}))
+COUNTER = Access(Level.LOGIN, frozenset({Role.COUNTER}))
+SUPERVISOR = Access(Level.LOGIN, frozenset({Role.SUPERVISOR}))
 
 EXPECTED: dict[str, Access] = {
     "static": PUBLIC,
@@ -42,6 +46,18 @@ EXPECTED: dict[str, Access] = {
     "audit.access_log_csv": AUDITOR,
     "audit.security_log": AUDITOR,
     "audit.integrity": AUDITOR,
+    "residents.search": RESIDENT_STAFF,
+    "residents.run_search": RESIDENT_STAFF,
+    "residents.open_person": RESIDENT_STAFF,
+    "residents.show": RESIDENT_STAFF,
+    "residents.new_dose": COUNTER_OR_SUPERVISOR,
+    "residents.correct": COUNTER_OR_SUPERVISOR,
+    "exports.index": COUNTER_OR_SUPERVISOR,
+    "exports.new": COUNTER,
+    "exports.show": COUNTER_OR_SUPERVISOR,
+    "exports.decide": SUPERVISOR,
+    "exports.prepare": COUNTER,
+    "exports.download": COUNTER,
 }
 
 def test_every_route_is_classified(app):
