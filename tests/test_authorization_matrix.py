@@ -55,6 +55,7 @@ EXPECTED: dict[str, Access] = {
     "exports.index": COUNTER_OR_SUPERVISOR,
     "exports.new": COUNTER,
     "exports.show": COUNTER_OR_SUPERVISOR,
+    "exports.for_case": COUNTER_OR_SUPERVISOR,
     "exports.decide": SUPERVISOR,
     "exports.prepare": COUNTER,
     "exports.download": COUNTER,

@@ -198,3 +198,15 @@ def test_vaccinations_by_period_and_access_log_extracts(town, staff_client, db, 
     password = PASSWORD.search(prepare(requester, log_extract).get_data(as_text=True)).group(1)
     table = read_zip(download(requester, log_extract).data, password)
     assert "住民の詳細画面" in table and "本人・代理人からの問い合わせ" in table
+
+
+def test_the_task_screen_sends_the_supervisor_to_the_request_page(people, db, app):
+    requester, supervisor, *_ = people
+    export_id = request_export(requester)
+    case_id = export_row(db, export_id).case_id
+    response = supervisor.get(f"/exports/case/{case_id}")
+    assert response.status_code == 302 and response.headers["Location"] == f"/exports/{export_id}"
+    with app.test_request_context():
+        html = app.jinja_env.get_template("tasks/forms/export_approval.html").render(
+            case=type("CaseStub", (), {"id": case_id})())
+    assert f'href="/exports/case/{case_id}"' in html

@@ -149,6 +149,16 @@ def _render_show(export: ExportRequest, status: int = 200):
     ), status
 
 
+@bp.get("/case/<int:case_id>")
+@roles(Role.COUNTER, Role.SUPERVISOR)
+def for_case(case_id: int):
+    """The request of a `data_export` case (the task screen links here for the decision)."""
+    export = db_session().scalars(select(ExportRequest).where(ExportRequest.case_id == case_id)).first()
+    if export is None:
+        abort(404)
+    return redirect(url_for("exports.show", export_id=_request(export.id).id))
+
+
 @bp.post("/<int:export_id>/decide")
 @roles(Role.SUPERVISOR)
 def decide(export_id: int):
