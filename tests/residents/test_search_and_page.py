@@ -115,3 +115,16 @@ def test_flag_state_is_shown_only_to_roles_that_need_it(town, staff_client):
 def test_resident_screens_are_not_for_auditors(town, staff_client):
     client, _ = staff_client(Role.AUDITOR)
     assert client.get("/residents/").status_code == 403
+
+
+def test_resident_page_lists_the_cases_about_the_person(town, staff_client, db):
+    from models import Case
+
+    with db.transaction() as session:
+        session.add(Case(case_no="R8-CERT-000007", procedure="certificate", resident_id=town["takahashi"]))
+        session.add(Case(case_no="R8-CERT-000008", procedure="certificate", resident_id=town["yamazaki"]))
+    client, _ = staff_client(Role.EXAMINER)
+    open_person(client, town["takahashi"])
+    text = client.get(f"/residents/{town['takahashi']}").get_data(as_text=True)
+    assert "R8-CERT-000007" in text and "予防接種証明書の交付" in text and "処理中" in text
+    assert "R8-CERT-000008" not in text
