@@ -21,16 +21,21 @@ def test_search_by_voucher_number_lists_the_person_without_their_my_number(town,
     assert MY_NUMBER not in text and MY_NUMBER[-4:] not in text  # results never carry it
     assert "9番99号" not in text  # the address is cut after 丁目
     rows = access_rows(db, "search")
-    assert len(rows) == 1 and "接種券番号" in rows[0].detail and "1件" in rows[0].detail
+    assert [(r.atena_no, r.detail) for r in rows] == [("0000012345", "住民検索（接種券番号）該当 1件")]
 
 
-def test_search_by_three_items_in_kana_and_wareki(town, staff_client):
+def test_search_by_three_items_in_kana_and_wareki(town, staff_client, db):
     client, _ = staff_client(Role.EXAMINER)
     page = search(client, "three", name="ﾀｶﾊｼ", birth_date="昭和50年8月15日")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "髙橋\u3000一郎" in text and "山﨑" not in text
     both = search(client, "three", birth_date="S50.8.15", address="金沢市")
     assert "髙橋" in both.get_data(as_text=True) and "山﨑" in both.get_data(as_text=True)
+    # One row per person shown, so the log names everyone whose data the results showed.
+    assert [r.atena_no for r in access_rows(db, "search")] == ["0000012345", "0000012345", "0000067890"]
+    nobody = search(client, "three", name="ｻﾄｳ", birth_date="1975-08-15")
+    assert "該当する住民はいません" in nobody.get_data(as_text=True)
+    assert access_rows(db, "search")[-1].atena_no is None
 
 
 def test_three_item_search_needs_two_items(town, staff_client, db):

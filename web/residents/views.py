@@ -71,12 +71,24 @@ def run_search():
     else:
         error = "入力内容を確認してください。"
     if result is not None:
-        count = f"{len(result.people)}件{'以上' if result.truncated else ''}"
-        log_access(AccessAction.SEARCH, detail=f"住民検索（{MODES[mode]}）該当 {count}")
-        db_session().commit()
+        _log_search(mode, result)
     form.my_number.data = ""  # never echo a 個人番号 back into the page
     return render_template("residents/search.html", form=form, reason_form=ReasonForm(), result=result,
                            mode=mode, error=error, may_search_my_number=permitted), 400 if error else 200
+
+
+def _log_search(mode: str, result: SearchResult) -> None:
+    """One SEARCH row per person the results show (so an auditor finds it under the person's
+    宛名番号), or one row without a person when nobody matched. The terms are not logged."""
+    session = db_session()
+    count = f"{len(result.people)}件{'以上' if result.truncated else ''}"
+    detail = f"住民検索（{MODES[mode]}）該当 {count}"
+    ids = [p.resident_id for p in result.people]
+    atena_nos = session.scalars(select(Resident.atena_no).where(Resident.id.in_(ids))
+                                .order_by(Resident.atena_no)).all() if ids else [None]
+    for atena_no in atena_nos:
+        log_access(AccessAction.SEARCH, atena_no=atena_no, detail=detail)
+    session.commit()
 
 
 def _search(mode: str, form: SearchForm, permitted: bool) -> SearchResult:
