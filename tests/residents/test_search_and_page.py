@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from models.staff import Role
 from tests.residents.conftest import MY_NUMBER, access_rows, open_person, token
+from web.residents.flag import register_flag_state
 
 
 def search(client, mode: str, **fields):
@@ -115,6 +116,12 @@ def test_flag_state_is_shown_only_to_roles_that_need_it(town, staff_client):
     supervisor, _ = staff_client(Role.SUPERVISOR)
     open_person(supervisor, town["takahashi"])
     assert "自動応答不可フラグ" in supervisor.get(f"/residents/{town['takahashi']}").get_data(as_text=True)
+    register_flag_state(lambda session, resident: f"設定中（{resident.atena_no}）")
+    try:
+        page = supervisor.get(f"/residents/{town['takahashi']}").get_data(as_text=True)
+    finally:
+        register_flag_state(None)
+    assert "状態: 設定中（0000012345）" in page
 
 
 def test_resident_screens_are_not_for_auditors(town, staff_client):

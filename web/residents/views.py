@@ -36,6 +36,7 @@ from web.residents.access import (
     remember_reason,
     shows_flag,
 )
+from web.residents.flag import flag_state
 from web.residents.forms import ReasonForm, SearchForm
 from web.security import roles
 
@@ -131,6 +132,7 @@ def show(resident_id: int):
     settings = current_app.config["SESSHU"]
     cases = session.scalars(select(Case).where(Case.resident_id == resident.id)
                             .order_by(Case.opened_at.desc())).all()
+    shown = shows_flag()
     page = render_template(
         "residents/show.html", resident=resident, reason=reason,
         status_label=ResidentStatus(resident.status).label, sex_label=Sex(resident.sex).label,
@@ -139,7 +141,8 @@ def show(resident_id: int):
         schedule=dose_schedule(session, resident.id, settings.municipality_code),
         cases=[(c, _label(Procedure, c.procedure), _label(CaseStatus, c.status),
                 reachable_url("cases.show", case_id=c.id)) for c in cases],
-        may_record=may_record(), shows_flag=shows_flag(),
+        may_record=may_record(), shows_flag=shown,
+        flag_state=flag_state(session, resident) if shown else None,
         flag_url=reachable_url(FLAG_ENDPOINT, atena_no=resident.atena_no),
     )
     log_access(AccessAction.VIEW, atena_no=resident.atena_no, reason=reason, detail="住民の詳細画面")
