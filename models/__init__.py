@@ -7,6 +7,7 @@ from models.case import Case, CaseCounter, CaseStatus, Procedure
 from models.case_milestone import CaseMilestone
 from models.certificate import Certificate, CertificateDose, CertificateKind
 from models.certificate_application import CertificateApplication
+from models.export_request import ExportKind, ExportRequest, ExportStatus
 from models.hash_chain import ChainHead
 from models.import_run import ImportKind, ImportReject, ImportRun, ImportStatus
 from models.incoming_query import IncomingQuery, IncomingQueryStatus
@@ -74,6 +75,9 @@ __all__ = [
     "ClaimantType",
     "CommitteeOpinion",
     "Department",
+    "ExportKind",
+    "ExportRequest",
+    "ExportStatus",
     "Forwarding",
     "HumanTask",
     "HumanTaskState",

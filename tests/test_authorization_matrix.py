@@ -28,6 +28,10 @@ EXCHANGE = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR, Role.FL
 FLAGS = Access(Level.LOGIN, frozenset({Role.FLAG_OFFICER, Role.SUPERVISOR}))
 TRANSFER = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR}))
 PROCESS_OWNER = Access(Level.LOGIN, frozenset({Role.PROCESS_OWNER}))
+RESIDENT_STAFF = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR, Role.EXAMINER}))
+COUNTER_OR_SUPERVISOR = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR}))
+COUNTER = Access(Level.LOGIN, frozenset({Role.COUNTER}))
+SUPERVISOR = Access(Level.LOGIN, frozenset({Role.SUPERVISOR}))
 
 EXPECTED: dict[str, Access] = {
     "static": PUBLIC,
@@ -107,6 +111,19 @@ EXPECTED: dict[str, Access] = {
     "processes.migration_screen": PROCESS_OWNER,
     "processes.migrate": PROCESS_OWNER,
     "processes.revert_migration": PROCESS_OWNER,
+    "residents.search": RESIDENT_STAFF,
+    "residents.run_search": RESIDENT_STAFF,
+    "residents.open_person": RESIDENT_STAFF,
+    "residents.show": RESIDENT_STAFF,
+    "residents.new_dose": COUNTER_OR_SUPERVISOR,
+    "residents.correct": COUNTER_OR_SUPERVISOR,
+    "exports.index": COUNTER_OR_SUPERVISOR,
+    "exports.new": COUNTER,
+    "exports.show": COUNTER_OR_SUPERVISOR,
+    "exports.for_case": COUNTER_OR_SUPERVISOR,
+    "exports.decide": SUPERVISOR,
+    "exports.prepare": COUNTER,
+    "exports.download": COUNTER,
 }
 
 def test_every_route_is_classified(app):

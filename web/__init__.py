@@ -58,12 +58,14 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         dashboard,
         errors,
         exchange,
+        exports,
         health,
         home,
         masking,
         navigation,
         processes,
         relief,
+        residents,
         security,
         timefmt,
     )
@@ -84,6 +86,8 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     dashboard.init_app(app)
     exchange.init_app(app, environ)
     processes.init_app(app, environ)
+    residents.init_app(app)
+    exports.init_app(app)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)
