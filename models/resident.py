@@ -38,6 +38,8 @@ class Resident(Base):
     __table_args__ = (
         Index("ix_resident_kana_birth", "name_kana", "birth_date"),
         Index("ix_resident_status", "status"),
+        # Prefix search on カナ氏名 (LIKE 'ヤマダ%') whatever the database collation.
+        Index("ix_resident_name_kana_prefix", "name_kana", postgresql_ops={"name_kana": "text_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,6 +17,7 @@ from web.security import LOGIN, LOGIN_STEP, PUBLIC, Access, Level, access_for, l
 
 ADMIN = Access(Level.LOGIN, frozenset({Role.ADMIN}))
 AUDITOR = Access(Level.LOGIN, frozenset({Role.AUDITOR}))
+ANY_ROLE = Access(Level.LOGIN, frozenset(Role))
 
 EXPECTED: dict[str, Access] = {
     "static": PUBLIC,
@@ -42,6 +43,21 @@ EXPECTED: dict[str, Access] = {
     "audit.access_log_csv": AUDITOR,
     "audit.security_log": AUDITOR,
     "audit.integrity": AUDITOR,
+    "inbox.index": ANY_ROLE,
+    "inbox.save_filter": ANY_ROLE,
+    "inbox.apply_filter": ANY_ROLE,
+    "inbox.delete_filter": ANY_ROLE,
+    "inbox.bulk_action": ANY_ROLE,
+    "tasks.show": ANY_ROLE,
+    "tasks.complete": ANY_ROLE,
+    "tasks.save_draft": ANY_ROLE,
+    "tasks.discard_draft": ANY_ROLE,
+    "tasks.claim": ANY_ROLE,
+    "tasks.unclaim": ANY_ROLE,
+    "tasks.reassign": ANY_ROLE,
+    "jobs.index": LOGIN,
+    "jobs.show": LOGIN,
+    "jobs.progress": LOGIN,
 }
 
 def test_every_route_is_classified(app):

@@ -56,9 +56,13 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         errors,
         health,
         home,
+        inbox,
+        jobs,
         masking,
         navigation,
+        scripts,
         security,
+        tasks,
         timefmt,
     )
 
@@ -67,11 +71,15 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     masking.init_app(app)
     navigation.init_app(app)
     timefmt.init_app(app)
+    scripts.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(certificates_public_bp)
     admin.init_app(app)
     audit.init_app(app)
+    inbox.init_app(app)
+    tasks.init_app(app)
+    jobs.init_app(app)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)

@@ -1,0 +1,64 @@
+"""A clerk logs in, claims a task from the group inbox, drafts survive a reload, completes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyotp
+import pytest
+
+from models import Role
+from tests.auth_helpers import PASSWORD
+from tests.screens.conftest import add_resident, intake, open_case, task_row  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def log_in(page, live_server: str, account) -> None:
+    page.goto(live_server + "/")
+    page.get_by_label("職員ID").fill(account.login_id)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="次へ").click()
+    page.get_by_label("確認コード").fill(pyotp.TOTP(account.secret).now())
+    page.get_by_role("button", name="ログイン").click()
+
+
+def test_clerk_claims_from_the_group_inbox_keeps_a_draft_over_a_reload_and_completes(
+    page, live_server, make_staff, db, intake,  # noqa: F811 - the fixture imported above
+):
+    account = make_staff("madoguchi-inbox", Role.COUNTER)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    case_no, guid = open_case(db, resident_id=add_resident(db, 501))
+    for serial, family in ((502, "野々市"), (503, "白山")):
+        open_case(db, resident_id=add_resident(db, serial, family))
+
+    log_in(page, live_server, account)
+    page.get_by_role("link", name="受信トレイ").first.click()
+    page.get_by_role("link", name="グループ").click()
+    row = page.locator("tr", has_text=case_no)
+    assert "金沢\u3000太＊" in row.inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "inbox.png"), full_page=True)
+    row.get_by_role("button", name="担当する").click()
+
+    assert page.locator("h1").inner_text() == "申請受付"
+    assert "を担当しました" in page.locator(".flash-success").inner_text()
+    page.get_by_label("備考").fill("本人確認は運転免許証で実施")
+    page.wait_for_selector("#draft-status[data-state=saved]")
+    page.reload()
+    assert page.get_by_label("備考").input_value() == "本人確認は運転免許証で実施"
+    assert "下書きを復元しました" in page.locator("#draft-status").inner_text()
+    page.get_by_label("受付日").fill("2026-11-26")
+    page.screenshot(path=str(SCREENSHOTS / "task.png"), full_page=True)
+    page.get_by_role("button", name="完了する").click()
+
+    assert "続けて「受付内容の登録」を開きました" in page.locator(".flash-success").inner_text()
+    done = task_row(db, guid)
+    assert done.state == "completed" and done.completed_by_id == account.id
+    page.get_by_role("link", name="受信トレイ").first.click()
+    page.get_by_role("link", name="完了済").click()
+    assert case_no in page.locator("table.inbox").inner_text()
+    assert errors == []
