@@ -130,7 +130,7 @@ def populate(url: str, rng: random.Random) -> None:
             serials[code] = serials.get(code, 0) + 1
             opened = NOW - timedelta(days=rng.uniform(0, 120))
             cases.append((n, f"R8-{code}-{serials[code]:06d}", procedure, residents[n - 1], "open", opened))
-            instances.append((n, n, 1, "running", "{}", "bench", 3, opened, opened))
+            instances.append((n, n, 1, "running", "{}", "bench", 3, 0, opened, opened))
             position = rng.randrange(len(steps))
             name, role = steps[position]
             if position:
@@ -149,7 +149,7 @@ def populate(url: str, rng: random.Random) -> None:
         for table, columns, rows in (
             ("case_file", "id, case_no, procedure, resident_id, status, opened_at", cases),
             ("process_instance", "id, case_id, definition_id, status, state_json, serializer_version, revision,"
-                                 " created_at, updated_at", instances),
+                                 " error_count, created_at, updated_at", instances),
             ("human_task", "id, task_guid, instance_id, case_id, bpmn_id, name, role, state, assignee_id,"
                            " claimed_at, due_at, created_at, completed_by_id, completed_at", tasks),
         ):
@@ -173,8 +173,7 @@ def log_in(app, login_id: str):
     client.post("/login", data={"login_id": login_id, "password": PASSWORD, "csrf_token": token})
     token = CSRF.search(client.get("/login/code").get_data(as_text=True)).group(1)
     response = client.post("/login/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
-    assert response.status_code == 302 and response.headers["Location"] == "/", response.get_data(as_text=True)
-    return client
+    return client if response.status_code == 302 and response.headers["Location"] == "/" else None
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -194,7 +193,8 @@ def main() -> None:
         populate(args.url, random.Random(5))
     app = create_app({"DATABASE_URL": args.url, "SECRET_KEY": "bench", "SESSHU_ENV": "development",
                       "SESSHU_INSTANCE_PATH": tempfile.mkdtemp(prefix="sesshu-bench-")})
-    client = log_in(app, "bench1")  # a 窓口職員
+    # A 窓口職員; all share one TOTP secret, so a code used within the last 30 s is refused.
+    client = next(c for n in range(1, CLERKS) if n % 5 and (c := log_in(app, f"bench{n}")))
     soon = (NOW + timedelta(days=3)).astimezone(UTC).date().isoformat()
     everything: list[float] = []
     print(f"\nグループ表示（窓口職員）、条件ごとに {args.requests} 回、ミリ秒（サーバ内の処理時間）")

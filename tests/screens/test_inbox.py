@@ -92,6 +92,7 @@ def test_filters_by_procedure_task_due_date_overdue_and_text(db, intake, staff_c
     assert shown("?procedure=certificate&task=申請受付") == {old_case, new_case}
     assert shown("?task=決裁") == set()
     assert shown("?q=ののいち") == {old_case}  # hiragana finds katakana
+    assert "1〜1件目" in client.get("/inbox/group?q=ノノイチ").get_data(as_text=True)  # no total counted
     assert shown("?q=ﾉﾉｲﾁ　ｲﾁ") == {old_case}  # half-width kana and a space
     assert shown(f"?q={new_case.lower()}") == {new_case}
     page = client.get("/inbox/group?q=山田").get_data(as_text=True)

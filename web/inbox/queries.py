@@ -85,13 +85,17 @@ def inbox_query(criteria: Criteria, now: datetime) -> Select:
 def ordered(query: Select, criteria: Criteria) -> Select:
     if criteria.sort == "-done" and criteria.view == "done":
         return query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+    # NULLS FIRST/LAST as a btree on due_at scans them, so the index gives the order.
     if criteria.sort == "-due":
-        return query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at.desc(), HumanTask.id.desc())
-    return query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+        return query.order_by(HumanTask.due_at.desc().nulls_first(), HumanTask.id.desc())
+    return query.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.id)
 
 
-def capped_count(session: Session, query: Select) -> int:
-    """Number of matching rows, counted up to COUNT_CAP + 1."""
+def capped_count(session: Session, query: Select, criteria: Criteria) -> int | None:
+    """Number of matching rows, counted up to COUNT_CAP + 1; None for a カナ氏名 search, whose
+    count would visit every person of a common family name (the page itself stops at 50)."""
+    if criteria.text is not None and criteria.text.kind == "kana":
+        return None
     limited = query.with_only_columns(HumanTask.id).order_by(None).limit(COUNT_CAP + 1).subquery()
     return session.scalar(select(func.count()).select_from(limited)) or 0
 
@@ -106,6 +110,21 @@ WITH RECURSIVE names(name) AS (
 )
 SELECT name FROM names WHERE name IS NOT NULL
 """)
+
+
+_PLAN_SETTINGS = text(
+    "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
+    " set_config('plan_cache_mode', 'force_custom_plan', true)"
+)
+
+
+def serial_plan(session: Session) -> None:
+    """Planner settings for this transaction (PostgreSQL). A page of 50 rows read in index
+    order gains nothing from parallel workers, which each walk the index and overshoot; and a
+    prepared statement's generic plan cannot use the prefix indexes for LIKE 'R8-CERT-0001%'
+    or 'ヤマダ%', because the pattern is a parameter, so every execution is planned afresh."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_PLAN_SETTINGS)
 
 
 def ready_task_names(session: Session) -> list[str]:

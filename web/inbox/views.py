@@ -32,6 +32,7 @@ from web.inbox.queries import (
     inbox_query,
     ordered,
     ready_task_names,
+    serial_plan,
 )
 from web.inbox.search import TextQueryError, parse_text_query
 from web.security import roles, safe_next
@@ -128,7 +129,8 @@ def index(view: str):
     candidates = reassign_candidates(staff) if supervisor else []
     form = _filter_form(view, staff, candidates)
     rows: list = []
-    total = 0
+    total: int | None = 0
+    more = False
     page = 1
     now = clock.now()
     error = None
@@ -140,18 +142,21 @@ def index(view: str):
         else:
             page = form.page.data or 1
             session = db_session()
+            serial_plan(session)
             query = inbox_query(criteria, now)
-            total = capped_count(session, query)
+            total = capped_count(session, query, criteria)
             rows = session.execute(
-                ordered(query, criteria).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+                ordered(query, criteria).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
             ).all()
+            more = len(rows) > PAGE_SIZE
+            rows = rows[:PAGE_SIZE]
             _log_people(view, rows, _has_criteria(criteria))
             session.commit()
     today = now.astimezone(JST).date()
     items = [_item(row, view, now, today) for row in rows]
     return render_template(
-        "inbox/index.html", view=view, views=VIEWS, form=form, items=items, total=total,
-        capped=total > COUNT_CAP, page=page, page_size=PAGE_SIZE, args=request.args, error=error,
+        "inbox/index.html", view=view, views=VIEWS, form=form, items=items, total=total, more=more,
+        capped=total is not None and total > COUNT_CAP, page=page, page_size=PAGE_SIZE, args=request.args, error=error,
         supervisor=supervisor, candidates=candidates, saved_filters=_visible_filters(staff),
         save_form=SaveFilterForm(), staff=staff,
     )
