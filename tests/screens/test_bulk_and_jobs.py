@@ -94,3 +94,23 @@ def test_only_supervisors_reassign(db, intake, staff_client, clock):
                            follow_redirects=True)
     assert "作業の割り当てを変更できるのは監督者だけです" in response.get_data(as_text=True)
     assert task_row(db, guid).assignee_id is None
+
+
+def test_a_job_whose_process_stopped_is_shown_as_interrupted(app, db, staff_client, clock):
+    from datetime import timedelta
+
+    from models import JobProgress
+
+    client, account = staff_client(Role.COUNTER)
+    progress = JobProgress.start(db, kind="test_import", title="試験の取込", owner_id=account.id, total=10)
+    progress.advance()
+    page = client.get(f"/jobs/{progress.job_id}").get_data(as_text=True)
+    assert "実行中" in page and "1 / 10 件" in page and "この画面を閉じても処理は続きます" in page
+    from sqlalchemy import update
+
+    from models import Job
+    with db.transaction() as session:  # its process stopped eleven minutes ago
+        session.execute(update(Job).where(Job.id == progress.job_id).values(updated_at=clock.now - timedelta(minutes=11)))
+    page = client.get(f"/jobs/{progress.job_id}").get_data(as_text=True)
+    assert "中断" in page and "この処理は途中で止まりました（1 件まで処理済み）" in page
+    assert client.get(f"/jobs/{progress.job_id}/progress").json["finished"] is True

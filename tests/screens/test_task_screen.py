@@ -178,3 +178,32 @@ def test_staff_without_the_lane_role_cannot_open_the_task(db, intake, staff_clie
     _, guid = open_case(db, clock)
     assert client.get(f"/tasks/{guid}").status_code == 403
     assert client.get("/tasks/no-such-task").status_code == 404
+
+
+def test_a_procedure_template_replaces_the_generic_fields_and_case_details_are_shown(
+    app, db, intake, staff_client, clock, monkeypatch,
+):
+    from jinja2 import ChoiceLoader, DictLoader
+    from wtforms import StringField
+
+    from models import Procedure
+    from web.forms import JapaneseForm, generic
+    from web.tasks import summary
+
+    class PassportForm(JapaneseForm):
+        passport_no = StringField("旅券番号")
+
+    monkeypatch.setitem(generic._CLASSES, "test_passport", PassportForm)
+    monkeypatch.setattr(service, "task_form", lambda session, guid: service.TaskForm(guid, "旅券確認", "test_passport"))
+    template = '<div class="passport">専用の画面 {{ form.passport_no(class_="wide") }}</div>'
+    loader = ChoiceLoader([DictLoader({"tasks/forms/test_passport.html": template}), app.jinja_env.loader])
+    monkeypatch.setattr(app.jinja_env, "loader", loader)
+    monkeypatch.setitem(summary._DETAILS, str(Procedure.CERTIFICATE),
+                        [lambda session, case: [("受領書類", f"申請書（{case.case_no}）")]])
+    app.jinja_env.cache.clear()
+    client, _ = staff_client(Role.COUNTER)
+    case_no, guid = open_case(db, clock)
+    page = client.get(f"/tasks/{guid}").get_data(as_text=True)
+    app.jinja_env.cache.clear()
+    assert '<div class="passport">専用の画面' in page and 'class="wide"' in page
+    assert "受領書類" in page and f"申請書（{case_no}）" in page

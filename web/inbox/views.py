@@ -153,7 +153,10 @@ def index(view: str):
             _log_people(view, rows, _has_criteria(criteria))
             session.commit()
     today = now.astimezone(JST).date()
-    items = [_item(row, view, now, today) for row in rows]
+    # One url_for per page rather than several per row: "/tasks/" and "/cases/".
+    tasks_prefix = url_for("tasks.show", task_guid="-")[:-1]
+    case_prefix = (case_link(0) or "")[:-1] or None
+    items = [_item(row, view, now, today, tasks_prefix, case_prefix) for row in rows]
     return render_template(
         "inbox/index.html", view=view, views=VIEWS, form=form, items=items, total=total, more=more,
         capped=total is not None and total > COUNT_CAP, page=page, page_size=PAGE_SIZE, args=request.args, error=error,
@@ -162,10 +165,11 @@ def index(view: str):
     )
 
 
-def _item(row, view: str, now: datetime, today) -> dict:
+def _item(row, view: str, now: datetime, today, tasks_prefix: str, case_prefix: str | None) -> dict:
     name = (full_name if view == "mine" else short_name)(row.family_name, row.given_name)
     return {
-        "task_guid": row.task_guid, "task_name": row.name, "case_id": row.case_id,
+        "task_guid": row.task_guid, "url": tasks_prefix + row.task_guid, "task_name": row.name,
+        "case_url": f"{case_prefix}{row.case_id}" if case_prefix else None,
         "case_no": row.case_no, "procedure": Procedure(row.procedure).label, "subject": name,
         "due_at": row.due_at, "overdue": row.due_at is not None and row.due_at < now and view != "done",
         "elapsed_days": (today - row.created_at.astimezone(JST).date()).days,
