@@ -206,8 +206,6 @@ def complete(task_guid: str):
     if not _may_see(staff, task):
         abort(403)
     form = _build_form(_form_class(service.task_form(session, task_guid)), request.form)
-    typed = drafts.keep_fields(request.form.to_dict(flat=False), _field_names(form))
-    typed = {k: (v[0] if len(v) == 1 else v) for k, v in typed.items()}
     revision = request.form.get(REVISION_FIELD, type=int)
     if form is not None and not form.validate():
         return _render(task, form, status=400, revision=revision)
@@ -220,11 +218,11 @@ def complete(task_guid: str):
         return _render(task, form, status=400, errors=exc.errors, revision=revision)
     except (Conflict, TaskAlreadyCompleted, WorkflowError) as exc:
         session.rollback()
-        saved = drafts.save(session, staff.id, task_guid, typed)
-        session.commit()
-        flash(f"{exc} 入力した内容は下書きとして保存しました。", "error")
+        saved_at = _keep_as_draft(session, staff, task_guid, form)
+        kept = "入力した内容は下書きとして保存しました。" if saved_at else "入力した内容は画面に残っています。"
+        flash(f"{exc} {kept}", "error")
         session.refresh(task)
-        return _render(task, form, status=409, draft_saved_at=saved.saved_at, revision=revision)
+        return _render(task, form, status=409, draft_saved_at=saved_at, revision=revision)
     drafts.discard(session, staff.id, task_guid)
     case = task.case
     if case.resident is not None:
@@ -237,6 +235,18 @@ def complete(task_guid: str):
         return redirect(url_for("tasks.show", task_guid=next_task.task_guid))
     flash(f"「{task.name}」（{case.case_no}）を完了しました。", "success")
     return redirect(url_for("inbox.index"))
+
+
+def _keep_as_draft(session: Session, staff: Staff, task_guid: str, form: Form | None):
+    """Save what was submitted as the person's draft; its time, or None if it is too large."""
+    try:
+        typed = drafts.keep_fields(request.form.to_dict(flat=False), _field_names(form))
+    except drafts.DraftTooLarge:
+        return None
+    typed = {k: (v[0] if len(v) == 1 else v) for k, v in typed.items()}
+    saved = drafts.save(session, staff.id, task_guid, typed)
+    session.commit()
+    return saved.saved_at
 
 
 def _next_task(session: Session, staff: Staff, case_id: int, ready: tuple[str, ...]) -> HumanTask | None:
