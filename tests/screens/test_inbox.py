@@ -159,3 +159,33 @@ def test_unclaim_gives_the_task_back_and_only_supervisors_may_take_it_from_someo
     assert "担当を外しました" in response.get_data(as_text=True)
     assert case_no in other.get("/inbox/group").get_data(as_text=True)
     assert ready_guid(db, case_no, "receive") == guid
+
+
+def test_case_numbers_link_to_the_case_page_when_it_is_installed(environ, db, intake, make_staff, clock):
+    from flask import Blueprint
+
+    from tests.auth_helpers import log_in
+    from web import create_app
+    from web.clock import set_clock
+    from web.security import login_only
+
+    app = create_app(environ)
+    cases = Blueprint("cases", __name__)
+
+    @cases.get("/cases/<int:case_id>")
+    @login_only
+    def show(case_id: int):
+        return f"case {case_id}"
+
+    app.register_blueprint(cases)
+    set_clock(app, clock)
+    client = app.test_client()
+    log_in(client, make_staff("madoguchi-link", Role.COUNTER), clock.now)
+    case_no, guid = open_case(db, clock)
+    from models import Case
+
+    with db.transaction() as session:
+        case_id = session.scalars(select(Case.id).where(Case.case_no == case_no)).one()
+    assert f'<a href="/cases/{case_id}">{case_no}</a>' in client.get("/inbox/group").get_data(as_text=True)
+    assert f'<a href="/cases/{case_id}">{case_no}</a>' in client.get(f"/tasks/{guid}").get_data(as_text=True)
+    app.extensions["sesshu_db"].dispose()
