@@ -10,9 +10,11 @@ from models.certificate_application import CertificateApplication
 from models.export_request import ExportKind, ExportRequest, ExportStatus
 from models.hash_chain import ChainHead
 from models.import_run import ImportKind, ImportReject, ImportRun, ImportStatus
+from models.inbox_filter import InboxFilter
 from models.incoming_query import IncomingQuery, IncomingQueryStatus
 from models.intermediary_nonce import IntermediaryNonce
 from models.intermediary_request import IntermediaryRequest, RequestKind, RequestStatus
+from models.job import Job, JobProgress, JobStatus
 from models.message import MessageRoute
 from models.notice_letter import NoticeLetter
 from models.process import InstanceStatus, ProcessDefinition, ProcessInstance
@@ -50,6 +52,7 @@ from models.staff_session import StaffSession
 from models.status_attempt import StatusAttempt
 from models.subject_token import SubjectToken
 from models.task import HumanTask, HumanTaskState, TaskEvent
+from models.task_draft import TaskDraft
 from models.totp import RecoveryCode
 from models.vaccination import VaccinationCategory, VaccinationRecord
 from models.vaccination_change import ChangeAction, VaccinationRecordChange
@@ -85,12 +88,16 @@ __all__ = [
     "ImportReject",
     "ImportRun",
     "ImportStatus",
+    "InboxFilter",
     "IncomingQuery",
     "IncomingQueryStatus",
     "InstanceMigration",
     "InstanceStatus",
     "IntermediaryNonce",
     "IntermediaryRequest",
+    "Job",
+    "JobProgress",
+    "JobStatus",
     "MessageRoute",
     "MigrationStatus",
     "MovementKind",
@@ -132,6 +139,7 @@ __all__ = [
     "StaffSession",
     "StatusAttempt",
     "SubjectToken",
+    "TaskDraft",
     "TaskEvent",
     "VaccinationCategory",
     "VaccinationRecord",

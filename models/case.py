@@ -71,7 +71,11 @@ class CaseStatus(enum.StrEnum):
 
 class Case(Base):
     __tablename__ = "case_file"
-    __table_args__ = (Index("ix_case_procedure_status", "procedure", "status"),)
+    __table_args__ = (
+        Index("ix_case_procedure_status", "procedure", "status"),
+        # Prefix search on 案件番号 (LIKE 'R8-CERT-0001%') whatever the database collation.
+        Index("ix_case_no_prefix", "case_no", postgresql_ops={"case_no": "text_pattern_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_no: Mapped[str] = mapped_column(String(30), unique=True)

@@ -61,6 +61,8 @@ class Resident(Base):
         Index("ix_resident_kana_key_birth", "name_kana_key", "birth_date",
               postgresql_ops={"name_kana_key": "varchar_pattern_ops"}),
         Index("ix_resident_birth_date", "birth_date"),  # 3情報 search by 生年月日 and 住所
+        # Prefix search on カナ氏名 (LIKE 'ヤマダ%') whatever the database collation.
+        Index("ix_resident_name_kana_prefix", "name_kana", postgresql_ops={"name_kana": "text_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

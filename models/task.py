@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -30,6 +30,11 @@ class HumanTask(Base):
     __table_args__ = (
         Index("ix_human_task_inbox", "state", "role", "due_at"),
         Index("ix_human_task_assignee", "assignee_id", "state"),
+        # The shared queue (グループ) of the inbox: ready, unclaimed tasks of a role by due date.
+        Index("ix_human_task_queue", "role", "due_at", postgresql_where=text("state = 'ready' AND assignee_id IS NULL"),
+              sqlite_where=text("state = 'ready' AND assignee_id IS NULL")),
+        Index("ix_human_task_completed_by", "completed_by_id", "completed_at"),
+        Index("ix_human_task_state_name", "state", "name"),  # the inbox's list of task names
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -32,6 +32,7 @@ RESIDENT_STAFF = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR, R
 COUNTER_OR_SUPERVISOR = Access(Level.LOGIN, frozenset({Role.COUNTER, Role.SUPERVISOR}))
 COUNTER = Access(Level.LOGIN, frozenset({Role.COUNTER}))
 SUPERVISOR = Access(Level.LOGIN, frozenset({Role.SUPERVISOR}))
+ANY_ROLE = Access(Level.LOGIN, frozenset(Role))
 
 EXPECTED: dict[str, Access] = {
     "static": PUBLIC,
@@ -124,6 +125,21 @@ EXPECTED: dict[str, Access] = {
     "exports.decide": SUPERVISOR,
     "exports.prepare": COUNTER,
     "exports.download": COUNTER,
+    "inbox.index": ANY_ROLE,
+    "inbox.save_filter": ANY_ROLE,
+    "inbox.apply_filter": ANY_ROLE,
+    "inbox.delete_filter": ANY_ROLE,
+    "inbox.bulk_action": ANY_ROLE,
+    "tasks.show": ANY_ROLE,
+    "tasks.complete": ANY_ROLE,
+    "tasks.save_draft": ANY_ROLE,
+    "tasks.discard_draft": ANY_ROLE,
+    "tasks.claim": ANY_ROLE,
+    "tasks.unclaim": ANY_ROLE,
+    "tasks.reassign": ANY_ROLE,
+    "jobs.index": LOGIN,
+    "jobs.show": LOGIN,
+    "jobs.progress": LOGIN,
 }
 
 def test_every_route_is_classified(app):

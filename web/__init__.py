@@ -61,12 +61,16 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         exports,
         health,
         home,
+        inbox,
+        jobs,
         masking,
         navigation,
         processes,
         relief,
         residents,
+        scripts,
         security,
+        tasks,
         timefmt,
     )
 
@@ -75,6 +79,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     masking.init_app(app)
     navigation.init_app(app)
     timefmt.init_app(app)
+    scripts.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(certificates_public_bp)
@@ -88,6 +93,9 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     processes.init_app(app, environ)
     residents.init_app(app)
     exports.init_app(app)
+    inbox.init_app(app)
+    tasks.init_app(app)
+    jobs.init_app(app)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)

@@ -81,6 +81,7 @@ class TaskForm:
     fields: tuple[forms.Field, ...] = ()
     milestone: str | None = None
     separate_from: tuple[str, ...] = ()
+    documentation: str | None = None  # instructions of the step, plain text from the BPMN
 
 
 @dataclass
@@ -281,7 +282,7 @@ def task_form(session: Session, task_guid: str) -> TaskForm:
     props = _properties(session, found)
     fields = tuple(forms.parse_fields(props.fields_json)) if props.fields_json else ()
     return TaskForm(task_guid, found.task.name, props.form or ("generic" if fields else None), fields,
-                    props.milestone, props.separate_from)
+                    props.milestone, props.separate_from, props.documentation)
 
 
 def inbox(session: Session, actor: Actor, *, mine_only: bool = False, limit: int = 200) -> list[HumanTask]:

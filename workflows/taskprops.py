@@ -23,6 +23,7 @@ class TaskProperties:
     separate_from: tuple[str, ...]
     milestone: str | None
     due: str | None
+    documentation: str | None = None  # the step's instructions (bpmn:documentation), plain text
 
     @classmethod
     def of(cls, task_spec) -> TaskProperties:
@@ -35,6 +36,7 @@ class TaskProperties:
             separate_from=separate,
             milestone=clean.get("milestone"),
             due=clean.get("due"),
+            documentation=(getattr(task_spec, "documentation", None) or "").strip() or None,
         )
 
 
