@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SIM_PORT ?= 5100
 
-.PHONY: run test lint clean assets
+.PHONY: run test lint clean assets screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+
+# Refresh docs/screenshots/ (the README's pictures) from the browser tests.
+screenshots: $(VENV)/.installed-dev
+	SESSHU_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

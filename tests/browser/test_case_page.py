@@ -1,14 +1,13 @@
 """A supervisor opens a case and the dashboard in a real browser.
 
 The case page's diagram (bpmn-js navigated viewer) must mark the task the case is waiting
-on as active and the steps done as completed. Screenshots of both screens are written to
-docs/screenshots/ for the README.
+on as active and the steps done as completed. Screenshots of both screens go to
+the `screenshot_dir` fixture (docs/screenshots/ with `make screenshots`).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pyotp
 import pytest
@@ -22,7 +21,6 @@ from workflows.service import cancel_case
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def log_in(page, live_server: str, account) -> None:
@@ -40,7 +38,7 @@ def element_classes(page, bpmn_id: str) -> set[str]:
 
 
 def test_case_page_diagram_highlights_the_active_task(page, live_server, db, case_review, make_staff,
-                                                      make_resident):
+                                                      make_resident, screenshot_dir):
     counter = actor(make_staff("madoguchi-b", Role.COUNTER), Role.COUNTER)
     supervisor = make_staff("kantoku-b", Role.SUPERVISOR, may_view_my_number=False)
     person = make_resident()
@@ -66,11 +64,11 @@ def test_case_page_diagram_highlights_the_active_task(page, live_server, db, cas
     assert page.locator(".my-number").inner_text() == "********" + person.my_number[-4:]
     assert "「受付・内容確認」を完了" in page.locator(".timeline").inner_text()
     assert errors == []
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "case_page.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "case_page.png"), full_page=True)
 
 
-def test_dashboard_draws_the_weekly_chart(page, live_server, db, case_review, make_staff, make_resident):
+def test_dashboard_draws_the_weekly_chart(page, live_server, db, case_review, make_staff, make_resident,
+                                          screenshot_dir):
     counter = actor(make_staff("madoguchi-c", Role.COUNTER), Role.COUNTER)
     boss = make_staff("kantoku-c", Role.SUPERVISOR)
     today = datetime.now(UTC)
@@ -96,5 +94,4 @@ def test_dashboard_draws_the_weekly_chart(page, live_server, db, case_review, ma
     assert chart.is_visible()
     assert chart.locator("rect.bar-opened").count() == 12 + 1  # twelve weeks and the legend
     assert int(page.locator("#total-open").inner_text()) == len(opened) - 3
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "dashboard.png"), full_page=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pyotp
 import pytest
@@ -14,7 +13,6 @@ from tests.screens.conftest import add_resident, intake, open_case, task_row  # 
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def log_in(page, live_server: str, account) -> None:
@@ -27,7 +25,7 @@ def log_in(page, live_server: str, account) -> None:
 
 
 def test_clerk_claims_from_the_group_inbox_keeps_a_draft_over_a_reload_and_completes(
-    page, live_server, make_staff, db, intake,  # noqa: F811 - the fixture imported above
+    page, live_server, make_staff, db, intake, screenshot_dir,  # noqa: F811 - the fixture imported above
 ):
     account = make_staff("madoguchi-inbox", Role.COUNTER)
     errors: list[str] = []
@@ -44,8 +42,7 @@ def test_clerk_claims_from_the_group_inbox_keeps_a_draft_over_a_reload_and_compl
     row = page.locator("tr", has_text=case_no)
     assert "金沢\u3000太＊" in row.inner_text()
     assert "期限超過" in page.locator("tr.overdue").inner_text()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "inbox.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "inbox.png"), full_page=True)
     row.get_by_role("button", name="担当する").click()
 
     assert page.locator("h1").inner_text() == "申請受付"
@@ -56,7 +53,7 @@ def test_clerk_claims_from_the_group_inbox_keeps_a_draft_over_a_reload_and_compl
     assert page.get_by_label("備考").input_value() == "本人確認は運転免許証で実施"
     assert "下書きを復元しました" in page.locator("#draft-status").inner_text()
     page.get_by_label("受付日").fill("2026-11-26")
-    page.screenshot(path=str(SCREENSHOTS / "task.png"), full_page=True)
+    page.screenshot(path=str(screenshot_dir / "task.png"), full_page=True)
     page.get_by_role("button", name="完了する").click()
 
     assert "続けて「受付内容の登録」を開きました" in page.locator(".flash-success").inner_text()

@@ -7,7 +7,6 @@ SpiffWorkflow descriptor) unchanged in meaning.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pyotp
@@ -27,9 +26,6 @@ from workflows.validation import validate_bpmn
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
-# SESSHU_SCREENSHOTS=1 refreshes the README's screenshots; otherwise they go to a scratch folder.
-SAVE_SCREENSHOTS = os.environ.get("SESSHU_SCREENSHOTS") == "1"
 
 
 def log_in(page, live_server, account):
@@ -71,8 +67,8 @@ ADD_TASK = """() => {
 
 
 def test_owner_adds_a_task_validates_publishes_and_a_second_owner_approves(page, live_server, make_staff, db,
-                                                                           browser, tmp_path):
-    shots = SCREENSHOTS if SAVE_SCREENSHOTS else tmp_path
+                                                                           browser, screenshot_dir):
+    shots = screenshot_dir
     author = make_staff("gyomu-b1", Role.PROCESS_OWNER)
     approver = make_staff("gyomu-b2", Role.PROCESS_OWNER)
     clerk = make_staff("madoguchi-b1", Role.COUNTER)
@@ -111,7 +107,6 @@ def test_owner_adds_a_task_validates_publishes_and_a_second_owner_approves(page,
     page.wait_for_selector("text=問題は見つかりませんでした")
     xml = page.evaluate("async () => (await window.sesshuModeler.saveXML({format: true})).xml")
     assert 'name="separate_from" value="receive"' in xml and 'name="milestone" value="課長決裁"' in xml
-    shots.mkdir(parents=True, exist_ok=True)
     page.evaluate(f"() => window.sesshuModeler.get('selection').select("
                   f"window.sesshuModeler.get('elementRegistry').get('{task_id}'))")
     page.screenshot(path=str(shots / "process-editor.png"), full_page=True)
