@@ -1,7 +1,7 @@
-"""screens: inbox filters, task drafts, jobs, inbox indexes
+"""Inbox filters, task drafts, jobs, inbox indexes
 
-Revision ID: 0007
-Revises: 0013
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-26
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0013"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

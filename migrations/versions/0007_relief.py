@@ -1,7 +1,7 @@
 """relief claims, milestone history, status attempts
 
-Revision ID: 0012
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-26 07:36:26.710208
 """
 
@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0004"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """certificate applications
 
-Revision ID: 0010
-Revises: 0012
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-26 07:36:27.796466
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0012"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """registry sync, movements, import runs, vaccination record history
 
-Revision ID: 0004
-Revises: 0002
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-26
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0002"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
