@@ -6,11 +6,10 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from handlers.csv_source import ENCODINGS, SourceError, open_source
-from handlers.import_runs import ImportBusy
+from handlers.csv_source import ENCODINGS
 from handlers.registry_import.importer import import_registry, summarise
+from web.cli.file_imports import echo_resumption, importing
 from web.db import database
 
 
@@ -36,26 +35,12 @@ def import_(file: Path, mode: str | None, encoding: str | None, rejects: Path | 
             batch_size: int, max_missing_ratio: float) -> None:
     if mode is None:
         raise click.UsageError("--full（全件）か --delta（異動分）を指定してください。")
-    try:
-        source = open_source(file, encoding)
-        with click.progressbar(length=source.data_rows, label="取込中", show_pos=True) as bar:
-            report = import_registry(
-                database(), source, mode=mode, batch_size=batch_size,
-                reject_path=rejects, progress=bar.update, max_missing_ratio=max_missing_ratio,
-            )
-    except (SourceError, ImportBusy) as exc:
-        raise click.ClickException(str(exc)) from exc
-    except (OperationalError, ProgrammingError) as exc:
-        raise click.ClickException(
-            "データベースに接続できないか、スキーマが最新ではありません。接続先を確認し、"
-            "`flask --app wsgi db upgrade` を実行してください。"
-        ) from exc
-    except KeyboardInterrupt:
-        raise click.ClickException(
-            "中断しました。同じファイルで再実行すると、確定済みの行の続きから再開します。"
-        ) from None
-    if report.resumed_after_line is not None:
-        click.echo(f"中断していた取込（{report.resumed_after_line}行目まで完了）を再開しました。")
+    with importing(file, encoding) as (source, progress):
+        report = import_registry(
+            database(), source, mode=mode, batch_size=batch_size,
+            reject_path=rejects, progress=progress, max_missing_ratio=max_missing_ratio,
+        )
+    echo_resumption(report.resumed_after_line)
     if report.imported_before:
         click.echo("このファイルは取込済みです。差分のみ反映しました。")
     for line in summarise(report):

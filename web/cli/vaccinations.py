@@ -7,11 +7,10 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from handlers.csv_source import ENCODINGS, SourceError, open_source
-from handlers.import_runs import ImportBusy
+from handlers.csv_source import ENCODINGS
 from handlers.vaccination_import import import_vaccinations
+from web.cli.file_imports import echo_resumption, importing
 from web.db import database
 
 
@@ -27,26 +26,12 @@ def group() -> None:
               help="エラー行の出力先（省略時は FILE.rejects.csv）")
 @with_appcontext
 def import_(file: Path, encoding: str | None, rejects: Path | None) -> None:
-    try:
-        source = open_source(file, encoding)
-        with click.progressbar(length=source.data_rows, label="取込中", show_pos=True) as bar:
-            report = import_vaccinations(
-                database(), source, reject_path=rejects, progress=bar.update,
-                municipality_code=current_app.config["SESSHU"].municipality_code,
-            )
-    except (SourceError, ImportBusy) as exc:
-        raise click.ClickException(str(exc)) from exc
-    except (OperationalError, ProgrammingError) as exc:
-        raise click.ClickException(
-            "データベースに接続できないか、スキーマが最新ではありません。接続先を確認し、"
-            "`flask --app wsgi db upgrade` を実行してください。"
-        ) from exc
-    except KeyboardInterrupt:
-        raise click.ClickException(
-            "中断しました。同じファイルで再実行すると、確定済みの行の続きから再開します。"
-        ) from None
-    if report.resumed_after_line is not None:
-        click.echo(f"中断していた取込（{report.resumed_after_line}行目まで完了）を再開しました。")
+    with importing(file, encoding) as (source, progress):
+        report = import_vaccinations(
+            database(), source, reject_path=rejects, progress=progress,
+            municipality_code=current_app.config["SESSHU"].municipality_code,
+        )
+    echo_resumption(report.resumed_after_line)
     if report.imported_before:
         click.echo("このファイルは取込済みです。")
     click.echo(f"取込結果: 登録 {report.inserted} 件、重複（登録済み） {report.duplicates} 件、"
