@@ -62,6 +62,11 @@ def test_clerk_claims_from_the_group_inbox_keeps_a_draft_over_a_reload_and_compl
     page.get_by_role("link", name="受信トレイ").first.click()
     page.get_by_role("link", name="完了済").click()
     assert case_no in page.locator("table.inbox").inner_text()
+
+    page.get_by_role("link", name=case_no).first.click()  # the case page's timeline shows the work
+    completion = page.locator("li.timeline-entry.event-complete", has_text="申請受付")
+    assert account.login_id in completion.locator(".timeline-actor").inner_text()
+    assert "本人確認は運転免許証で実施" in completion.locator(".timeline-fields").inner_text()
     assert errors == []
 
 
