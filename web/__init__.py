@@ -68,6 +68,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         processes,
         relief,
         residents,
+        retention,
         scripts,
         security,
         tasks,
@@ -93,6 +94,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     processes.init_app(app, environ)
     residents.init_app(app)
     exports.init_app(app)
+    retention.init_app(app)
     inbox.init_app(app)
     tasks.init_app(app)
     jobs.init_app(app)
