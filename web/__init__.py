@@ -61,6 +61,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         exports,
         health,
         home,
+        imports,
         inbox,
         jobs,
         masking,
@@ -98,6 +99,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     inbox.init_app(app)
     tasks.init_app(app)
     jobs.init_app(app)
+    imports.init_app(app)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)
