@@ -8,6 +8,7 @@ to the counts and the reject file.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import uuid
 from collections.abc import Callable
@@ -45,6 +46,7 @@ from web.jobs.runner import run_in_background
 from web.security import roles
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
+log = logging.getLogger(__name__)
 
 REGISTRY_JOB = "resident_import"
 VACCINATION_JOB = "vaccination_import"
@@ -155,9 +157,9 @@ def _start(upload: FileStorage, encoding: str, kind: str, title: str,
             progress.fail(str(exc))
             return
         except SQLAlchemyError:
-            counter.flush()
+            log.exception("import job %s stopped", progress.job_id)
             progress.fail("データベースの処理で中断しました。同じファイルを取り込み直すと、確定済みの行の続きから再開します。")
-            raise
+            return
         counter.flush()
         progress.finish(summary)
 
