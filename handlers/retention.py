@@ -10,13 +10,19 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from handlers import registry
+from models.access_log import AccessAction, Actor, record_access
+from models.certificate import CertificateDose
+from models.relief_claim import ReliefClaim
 from models.resident import Resident, ResidentStatus
+from models.retention_purge import PurgeStatus, RetentionPurgeRequest
 from models.vaccination import VaccinationRecord
+from models.vaccination_change import VaccinationRecordChange
 
 LEGAL_MINIMUM_YEARS = 5
 
@@ -60,3 +66,96 @@ def records_past_retention(
             vaccinated_on=record.vaccinated_on, dose_number=record.dose_number,
             product=record.product,
         )
+
+
+class PurgeRefused(Exception):
+    """The purge cannot run; str(error) is a Japanese message."""
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    deleted: int
+    skipped: list[int]  # record ids left alone: changed, gone or still referenced
+
+
+def snapshot(session: Session, *, today: date, years: int) -> tuple[dict[str, int], set[str]]:
+    """The records the report lists as of `today` ({id: version}) and their people's 宛名番号."""
+    cutoff = retention_cutoff(today, years)
+    rows = session.execute(
+        select(VaccinationRecord.id, VaccinationRecord.version, Resident.atena_no)
+        .join(Resident, VaccinationRecord.resident_id == Resident.id)
+        .where(VaccinationRecord.vaccinated_on < cutoff, Resident.status != ResidentStatus.RESIDENT)
+    ).all()
+    return {str(r.id): r.version for r in rows}, {r.atena_no for r in rows}
+
+
+def record_decision(context: registry.HandlerContext, purge_request_id: int, decision: str,
+                    comment: str | None = None) -> str:
+    """After the supervisor's decision (the engine has already refused the requester)."""
+    request = context.session.get(RetentionPurgeRequest, int(purge_request_id), with_for_update=True)
+    if request is None:
+        raise PurgeRefused("削除申請が見つかりません。")
+    if request.status != PurgeStatus.REQUESTED:
+        return request.status
+    request.status = PurgeStatus.APPROVED if decision == "approve" else PurgeStatus.REJECTED
+    request.decided_by_id = context.actor_id
+    request.decided_at = context.now
+    request.decision_comment = (comment or "").strip()[:200] or None
+    context.session.flush()
+    return request.status
+
+
+registry.register("retention/record_decision", record_decision,
+                  ["purge_request_id", "decision", registry.Parameter("comment", required=False)],
+                  "接種記録の削除申請の承認・却下を記録する")
+
+
+def purge(session: Session, purge_request_id: int, actor: Actor, now: datetime) -> PurgeResult:
+    """Delete exactly the approved records, once; records changed since the request stay.
+
+    A record stays when its version changed, its person lives here again, it is no longer
+    past the minimum as of the request's date, or a certificate or relief claim refers to it.
+    Writes one access-log row per person whose records were deleted.
+    """
+    request = session.get(RetentionPurgeRequest, int(purge_request_id), with_for_update=True)
+    if request is None:
+        raise PurgeRefused(f"削除申請 {purge_request_id} が見つかりません。")
+    if request.status == PurgeStatus.PURGED:
+        raise PurgeRefused(f"削除申請 {purge_request_id} は削除済みです（削除は1回限り）。")
+    if request.status != PurgeStatus.APPROVED:
+        raise PurgeRefused(f"削除申請 {purge_request_id} は監督者に承認されていないため、削除できません"
+                           f"（状態: {request.status_label}）。")
+    current, _ = snapshot(session, today=request.as_of, years=request.years)
+    approved = {int(k): v for k, v in request.records.items()}
+    candidates = [i for i, version in approved.items() if current.get(str(i)) == version]
+    referenced = set(session.scalars(select(CertificateDose.vaccination_record_id)
+                                     .where(CertificateDose.vaccination_record_id.in_(candidates))))
+    referenced |= set(session.scalars(select(ReliefClaim.vaccination_record_id)
+                                      .where(ReliefClaim.vaccination_record_id.in_(candidates))))
+    doomed = sorted(i for i in candidates if i not in referenced)
+    people: dict[str, int] = {}
+    for chunk in _chunks(doomed, 1000):
+        for atena_no in session.scalars(
+            select(Resident.atena_no).join(VaccinationRecord, VaccinationRecord.resident_id == Resident.id)
+            .where(VaccinationRecord.id.in_(chunk))
+        ):
+            people[atena_no] = people.get(atena_no, 0) + 1
+        session.execute(delete(VaccinationRecordChange).where(VaccinationRecordChange.record_id.in_(chunk)))
+        session.execute(delete(VaccinationRecord).where(VaccinationRecord.id.in_(chunk)))
+    skipped = sorted(set(approved) - set(doomed))
+    request.status = PurgeStatus.PURGED
+    request.purged_at = now
+    request.purged_count = len(doomed)
+    request.skipped = skipped
+    session.flush()
+    case_no = request.case.case_no if request.case is not None else f"#{request.id}"
+    for atena_no, count in sorted(people.items()):
+        record_access(session, actor, AccessAction.UPDATE, atena_no=atena_no, reason=request.reason,
+                      detail=f"保存期間経過による接種記録の削除 {case_no}（{count}件）", now=now)
+    return PurgeResult(deleted=len(doomed), skipped=skipped)
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+

@@ -46,6 +46,7 @@ from models.relief_review import (
 )
 from models.resident import Resident, ResidentStatus, Sex
 from models.resident_movement import MovementKind, ResidentMovement
+from models.retention_purge import PurgeStatus, RetentionPurgeRequest
 from models.security_event import SecurityEvent, SecurityEventKind
 from models.staff import Department, Role, Staff, StaffRole
 from models.staff_session import StaffSession
@@ -112,6 +113,7 @@ __all__ = [
     "ProcessPublication",
     "ProvisionRecord",
     "PublicationStatus",
+    "PurgeStatus",
     "QueryResult",
     "ReasonCategory",
     "RecoveryCode",
@@ -130,6 +132,7 @@ __all__ = [
     "Resident",
     "ResidentMovement",
     "ResidentStatus",
+    "RetentionPurgeRequest",
     "Role",
     "SecurityEvent",
     "SecurityEventKind",

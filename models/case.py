@@ -27,6 +27,7 @@ class Procedure(enum.StrEnum):
     AUTO_RESPONSE_BLOCK = "auto_response_block"  # 自動応答不可フラグ
     INCOMING_QUERY = "incoming_query"  # 他市町村からの情報照会への回答
     DATA_EXPORT = "data_export"  # 外部媒体への書き出し
+    RETENTION_PURGE = "retention_purge"  # 保存期間を過ぎた接種記録の削除
 
     @property
     def label(self) -> str:
@@ -44,6 +45,7 @@ PROCEDURE_LABELS = {
     Procedure.AUTO_RESPONSE_BLOCK: "自動応答不可フラグ設定・解除",
     Procedure.INCOMING_QUERY: "情報照会への回答",
     Procedure.DATA_EXPORT: "外部媒体への書き出し",
+    Procedure.RETENTION_PURGE: "保存期間経過記録の削除",
 }
 
 PROCEDURE_CODES = {
@@ -53,6 +55,7 @@ PROCEDURE_CODES = {
     Procedure.AUTO_RESPONSE_BLOCK: "FLAG",
     Procedure.INCOMING_QUERY: "QUERY",
     Procedure.DATA_EXPORT: "EXPORT",
+    Procedure.RETENTION_PURGE: "PURGE",
 }
 
 

@@ -96,6 +96,12 @@ class JobProgress:
                     values["failures"] = [*job.failures, failure]
             session.execute(update(Job).where(Job.id == self.job_id).values(**values))
 
+    def advance_by(self, count: int) -> None:
+        """`count` items handled at once (a committed batch of an import)."""
+        with self.database.transaction() as session:
+            session.execute(update(Job).where(Job.id == self.job_id)
+                            .values(done=Job.done + count, updated_at=utcnow()))
+
     def finish(self, message: str) -> None:
         self._end(JobStatus.DONE, message)
 

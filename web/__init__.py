@@ -61,6 +61,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         exports,
         health,
         home,
+        imports,
         inbox,
         jobs,
         masking,
@@ -68,6 +69,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         processes,
         relief,
         residents,
+        retention,
         scripts,
         security,
         tasks,
@@ -93,9 +95,11 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     processes.init_app(app, environ)
     residents.init_app(app)
     exports.init_app(app)
+    retention.init_app(app)
     inbox.init_app(app)
     tasks.init_app(app)
     jobs.init_app(app)
+    imports.init_app(app)
     errors.register(app)
     cli.register(app)
     app.teardown_appcontext(_close_request_session)
