@@ -60,6 +60,7 @@ EXPECTED: dict[str, Access] = {
     "audit.integrity": AUDITOR,
     "relief_status.index": PUBLIC,
     "relief.index": RELIEF_STAFF,
+    "relief.new": COUNTER,
     "relief.claim": RELIEF_STAFF,
     "relief.vaccinations": RELIEF_STAFF,
     "relief.receipt_slip": RELIEF_STAFF,
