@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from handlers.registry import HandlerContext, register
 from handlers.relief.common import ReliefError, claim_of, claim_of_case, local_date, parse_day
+from models.case import Case
 from models.credentials import hash_password, verify_password
 from models.relief_claim import BenefitKind, ClaimantType, ReliefBenefit, ReliefClaim
 from models.resident import Resident
@@ -61,6 +62,9 @@ def register_claim(
         benefits=[ReliefBenefit(kind=kind) for kind in benefits],
     )
     session.add(claim)
+    case = session.get(Case, case_id)
+    if case is not None:
+        case.resident_id = resident.id  # the person vaccinated: the case summary and access log name them
     session.flush()
     return claim.id
 

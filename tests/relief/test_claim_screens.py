@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from models import AccessLog, Forwarding, ReliefAttachment, ReliefClaim, ReliefRate, Role
+from models import AccessLog, Forwarding, HumanTask, ReliefAttachment, ReliefClaim, ReliefRate, Role
 from tests.auth_helpers import csrf_token
 from tests.relief.conftest import CLAIMANT_NAME
 from tests.relief.helpers import claim_of_case, stage_of, to_national_council
@@ -164,3 +164,20 @@ def test_vaccination_lookup_gives_the_record_number_and_is_logged(staff_client, 
     assert vaccinated.my_number not in html
     searches = logged(db, "search")
     assert searches and searches[-1].atena_no == vaccinated.atena_no
+
+
+def test_counter_clerk_opens_a_claim_at_its_intake_task(staff_client, relief_process, db):
+    clerk, account = staff_client(Role.COUNTER)
+    assert "請求を受け付ける" in clerk.get("/relief/").get_data(as_text=True)
+    response = clerk.post("/relief/claims/new", data={"csrf_token": csrf_token(clerk, "/relief/claims/new")})
+    assert response.status_code == 302 and response.location.startswith("/tasks/")
+    with db.transaction() as session:
+        task = session.scalars(select(HumanTask).where(HumanTask.task_guid == response.location.split("/")[-1])).one()
+        assert task.bpmn_id == "intake" and task.assignee_id == account.id
+
+
+def test_task_screens_link_to_the_claim_page(examiner, walker, claim_id):
+    guid = walker.task_guid("check_documents")
+    html = examiner.get(f"/tasks/{guid}").get_data(as_text=True)
+    assert f"/relief/cases/{walker.case_id}" in html
+    assert examiner.get(f"/relief/cases/{walker.case_id}").location.endswith(f"/relief/claims/{claim_id}")

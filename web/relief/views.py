@@ -220,6 +220,16 @@ def claim(claim_id: int):
     return render_template("relief/claim.html", **context)
 
 
+@bp.get("/cases/<int:case_id>")
+@roles(*STAFF)
+def claim_of_case(case_id: int):
+    """The claim page of a case (the task screens link here)."""
+    claim = db_session().scalars(select(ReliefClaim).where(ReliefClaim.case_id == case_id)).first()
+    if claim is None:
+        abort(404)
+    return _back(claim)
+
+
 @bp.post("/claims/<int:claim_id>/receipt-slip")
 @roles(*STAFF)
 def receipt_slip(claim_id: int):
