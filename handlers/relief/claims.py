@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.registry import HandlerContext, register
+from handlers.registry import HandlerContext, Parameter, register
 from handlers.relief.common import ReliefError, claim_of, claim_of_case, local_date, parse_day
 from models.case import Case
 from models.credentials import hash_password, verify_password
@@ -76,13 +76,14 @@ def refer_out(context: HandlerContext, claim_id: int) -> dict:
     return {"referred_on": claim.referred_out_on.isoformat()}
 
 
-def withdraw(context: HandlerContext, case_id: int, withdrawn_date: str | None, reason: str) -> dict:
+def withdraw(context: HandlerContext, case_id: int, withdrawn_date: str | None, reason: str | None = None) -> dict:
     """取下げ, at any stage (the process awaits it beside the main path, keyed by case)."""
     claim = claim_of_case(context.session, case_id)
     if claim is None:  # withdrawn before 請求受付 was completed: nothing was registered
         return {"withdrawn_on": None}
     claim.withdrawn_on = parse_day(withdrawn_date, local_date(context.now))
-    claim.withdrawal_reason = (reason or "")[:200] or None
+    if reason:  # a reason entered on the claim page is already on the claim
+        claim.withdrawal_reason = reason[:200]
     return {"withdrawn_on": claim.withdrawn_on.isoformat()}
 
 
@@ -108,4 +109,4 @@ def code_matches(claim: ReliefClaim, typed: str) -> bool:
 
 
 register("relief/refer_out", refer_out, ["claim_id"], "任意接種の請求を PMDA の救済制度へ案内して終える")
-register("relief/withdraw", withdraw, ["case_id", "withdrawn_date", "reason"], "請求の取下げを記録する")
+register("relief/withdraw", withdraw, ["case_id", "withdrawn_date", Parameter("reason", False)], "請求の取下げを記録する")

@@ -4,6 +4,7 @@ withdrawal and the rate table; every view of a person's data is in the access lo
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +12,16 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from models import AccessLog, Forwarding, HumanTask, ReliefAttachment, ReliefClaim, ReliefRate, Role
+from models import (
+    AccessLog,
+    Forwarding,
+    HumanTask,
+    ProcessInstance,
+    ReliefAttachment,
+    ReliefClaim,
+    ReliefRate,
+    Role,
+)
 from tests.auth_helpers import csrf_token
 from tests.relief.conftest import CLAIMANT_NAME
 from tests.relief.helpers import claim_of_case, stage_of, to_national_council
@@ -130,8 +140,12 @@ def test_withdrawal_on_the_screen_closes_the_case(staff_client, walker, claim_id
     counter, _ = staff_client(Role.COUNTER)
     page = f"/relief/claims/{claim_id}"
     counter.post(f"{page}/withdrawal", data={"csrf_token": csrf_token(counter, page), "withdrawn_on": "2026-05-20",
-                                             "reason": "請求者の申出"})
+                                             "reason": "請求者の申出（転居のため）"})
     assert stage_of(db, walker.case_id) == "取下げ"
+    with db.transaction() as session:
+        assert claim_of_case(session, walker.case_id).withdrawal_reason == "請求者の申出（転居のため）"
+        state = session.scalars(select(ProcessInstance.state_json).where(ProcessInstance.case_id == walker.case_id)).one()
+    assert "転居" not in json.dumps(json.loads(state), ensure_ascii=False)  # the reason stays out of the workflow
 
 
 def test_decision_notice_carries_the_appeal_notice(examiner, walker, claim_id, db):

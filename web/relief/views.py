@@ -433,9 +433,12 @@ def appeal(claim_id: int):
 def withdrawal(claim_id: int):
     claim = _claim_or_404(claim_id)
     form = WithdrawalForm()
-    return _deliver(claim, form, "relief_withdrawal",
-                    lambda: {"withdrawn_on": form.withdrawn_on.data.isoformat(), "reason": form.reason.data},
-                    "取下げを記録しました。", "取下げの登録")
+
+    def payload() -> dict:  # the reason stays on the claim; the workflow gets the date only
+        claim.withdrawal_reason = form.reason.data.strip()[:200] or None
+        return {"withdrawn_on": form.withdrawn_on.data.isoformat()}
+
+    return _deliver(claim, form, "relief_withdrawal", payload, "取下げを記録しました。", "取下げの登録")
 
 
 def _deliver(claim: ReliefClaim, form, message: str, payload, done: str, detail: str):
