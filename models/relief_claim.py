@@ -82,6 +82,7 @@ class ReliefClaim(Base):
     withdrawn_on: Mapped[date | None] = mapped_column(Date)  # 取下げ日
     withdrawal_reason: Mapped[str | None] = mapped_column(String(200))
     disability_grade: Mapped[int | None] = mapped_column(Integer)  # 年金の等級 (1–3)
+    decision_draft: Mapped[str | None] = mapped_column(Text)  # 決定の理由 (起案), until approved
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     case: Mapped[Case] = relationship()

@@ -60,6 +60,8 @@ EXPECTED: dict[str, Access] = {
     "audit.integrity": AUDITOR,
     "relief_status.index": PUBLIC,
     "relief.index": RELIEF_STAFF,
+    "relief.new": COUNTER,
+    "relief.claim_of_case": RELIEF_STAFF,
     "relief.claim": RELIEF_STAFF,
     "relief.vaccinations": RELIEF_STAFF,
     "relief.receipt_slip": RELIEF_STAFF,

@@ -6,13 +6,14 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.registry import HandlerContext, Parameter, register
 from handlers.relief.common import ReliefError, claim_of, claim_of_case, local_date, parse_day
+from models.case import Case
 from models.credentials import hash_password, verify_password
 from models.relief_claim import BenefitKind, ClaimantType, ReliefBenefit, ReliefClaim
 from models.resident import Resident
@@ -43,27 +44,29 @@ def intake_problems(session: Session, atena_no: str, vaccination_record_id: int 
 
 
 def register_claim(
-    context: HandlerContext, atena_no: str, vaccination_record_id: int, category: str, claimant_type: str,
-    claimant_name: str, claimant_relation: str, benefits: dict, onset_date: str, symptoms: str,
-    deadline_basis_date: str | None = None, prior_benefits_paid: bool = False,
-) -> dict:
-    session = context.session
+    session: Session, case_id: int, now: datetime, *, atena_no: str, vaccination_record_id: int, category: str,
+    claimant_type: str, claimant_name: str, claimant_relation: str, benefits: list[BenefitKind], onset_on: date,
+    symptoms: str, deadline_basis_on: date | None = None, prior_benefits_paid: bool = False,
+) -> int:
+    """Store the claim taken at 請求受付 (the task form calls this); returns the claim id."""
     problems = intake_problems(session, str(atena_no), int(vaccination_record_id))
     if problems:
         raise ReliefError("、".join(p.message for p in problems))
     resident = session.scalars(select(Resident).where(Resident.atena_no == str(atena_no))).one()
-    kinds = [BenefitKind(kind) for kind, wanted in benefits.items() if wanted]
     claim = ReliefClaim(
-        case_id=context.case_id, resident_id=resident.id, vaccination_record_id=int(vaccination_record_id),
+        case_id=case_id, resident_id=resident.id, vaccination_record_id=int(vaccination_record_id),
         category=VaccinationCategory(category), claimant_type=ClaimantType(claimant_type),
-        claimant_name=claimant_name, claimant_relation=claimant_relation, onset_on=parse_day(onset_date),
-        symptoms=symptoms, deadline_basis_on=parse_day(deadline_basis_date),
-        prior_benefits_paid=bool(prior_benefits_paid), received_on=local_date(context.now),
-        benefits=[ReliefBenefit(kind=kind) for kind in kinds],
+        claimant_name=claimant_name, claimant_relation=claimant_relation, onset_on=onset_on,
+        symptoms=symptoms, deadline_basis_on=deadline_basis_on,
+        prior_benefits_paid=prior_benefits_paid, received_on=local_date(now),
+        benefits=[ReliefBenefit(kind=kind) for kind in benefits],
     )
     session.add(claim)
+    case = session.get(Case, case_id)
+    if case is not None:
+        case.resident_id = resident.id  # the person vaccinated: the case summary and access log name them
     session.flush()
-    return {"claim_id": claim.id}
+    return claim.id
 
 
 def refer_out(context: HandlerContext, claim_id: int) -> dict:
@@ -73,13 +76,14 @@ def refer_out(context: HandlerContext, claim_id: int) -> dict:
     return {"referred_on": claim.referred_out_on.isoformat()}
 
 
-def withdraw(context: HandlerContext, case_id: int, withdrawn_date: str | None, reason: str) -> dict:
+def withdraw(context: HandlerContext, case_id: int, withdrawn_date: str | None, reason: str | None = None) -> dict:
     """取下げ, at any stage (the process awaits it beside the main path, keyed by case)."""
     claim = claim_of_case(context.session, case_id)
     if claim is None:  # withdrawn before 請求受付 was completed: nothing was registered
         return {"withdrawn_on": None}
     claim.withdrawn_on = parse_day(withdrawn_date, local_date(context.now))
-    claim.withdrawal_reason = (reason or "")[:200] or None
+    if reason:  # a reason entered on the claim page is already on the claim
+        claim.withdrawal_reason = reason[:200]
     return {"withdrawn_on": claim.withdrawn_on.isoformat()}
 
 
@@ -104,9 +108,5 @@ def code_matches(claim: ReliefClaim, typed: str) -> bool:
     return bool(claim.access_code_hash) and verify_password(claim.access_code_hash, normalise_code(typed))
 
 
-register("relief/register_claim", register_claim, [
-    "atena_no", "vaccination_record_id", "category", "claimant_type", "claimant_name", "claimant_relation",
-    "benefits", "onset_date", "symptoms", Parameter("deadline_basis_date", False), Parameter("prior_benefits_paid", False),
-], "救済請求を登録し、請求ID を返す")
 register("relief/refer_out", refer_out, ["claim_id"], "任意接種の請求を PMDA の救済制度へ案内して終える")
-register("relief/withdraw", withdraw, ["case_id", "withdrawn_date", "reason"], "請求の取下げを記録する")
+register("relief/withdraw", withdraw, ["case_id", "withdrawn_date", Parameter("reason", False)], "請求の取下げを記録する")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.registry import HandlerContext, Parameter, register
+from handlers.registry import HandlerContext, register
 from handlers.relief.common import ReliefError, claim_of, claim_of_case, local_date, parse_day
 from models.relief_claim import ReliefClaim
 from models.relief_review import (
@@ -31,26 +31,40 @@ COMMITTEE_CONCLUSIONS = {
 RULINGS = ("認容", "棄却", "却下")
 
 
-def record_committee(context: HandlerContext, claim_id: int, meeting_date: str, conclusion: str,
-                     opinion: str) -> dict:
-    claim = claim_of(context.session, claim_id)
+def record_committee(session: Session, case_id: int, meeting_on: date, conclusion: str, opinion: str,
+                     now: datetime) -> int:
+    """調査委員会: the meeting and the committee's opinion (the task form calls this)."""
+    claim = _claim(session, case_id)
     if conclusion not in COMMITTEE_CONCLUSIONS:
         raise ReliefError(f"委員会の結論「{conclusion}」は選択肢にありません")
-    row = CommitteeOpinion(claim_id=claim.id, meeting_on=parse_day(meeting_date), conclusion=conclusion,
-                           opinion=opinion or "", recorded_at=context.now)
-    context.session.add(row)
-    context.session.flush()
-    return {"opinion_id": row.id}
+    row = CommitteeOpinion(claim_id=claim.id, meeting_on=meeting_on, conclusion=conclusion, opinion=opinion,
+                           recorded_at=now)
+    session.add(row)
+    session.flush()
+    return row.id
 
 
-def record_forwarding(context: HandlerContext, claim_id: int, sent_date: str, kind: str,
-                      note: str | None = None) -> dict:
-    claim = claim_of(context.session, claim_id)
-    row = Forwarding(claim_id=claim.id, sent_on=parse_day(sent_date, local_date(context.now)), kind=kind,
-                     note=(note or None))
-    context.session.add(row)
-    context.session.flush()
-    return {"forwarding_id": row.id}
+def record_forwarding(session: Session, case_id: int, sent_on: date, kind: str, note: str | None) -> int:
+    """進達 (or 追加資料の送付) to the prefecture (the task form calls this)."""
+    claim = _claim(session, case_id)
+    row = Forwarding(claim_id=claim.id, sent_on=sent_on, kind=kind, note=note)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def draft_decision(session: Session, case_id: int, reason: str, grade: int | None) -> None:
+    """決定の起案: the reason and pension grade wait on the claim until the supervisor approves."""
+    claim = _claim(session, case_id)
+    claim.decision_draft = reason
+    claim.disability_grade = grade
+
+
+def _claim(session: Session, case_id: int) -> ReliefClaim:
+    claim = claim_of_case(session, case_id)
+    if claim is None:
+        raise ReliefError("請求受付が済んでいない案件です")
+    return claim
 
 
 def record_national_result(session: Session, claim: ReliefClaim, outcome: str, reason_code: str | None,
@@ -72,15 +86,14 @@ def latest(session: Session, model, claim_id: int):
     return session.scalars(select(model).where(model.claim_id == claim_id).order_by(model.id.desc())).first()
 
 
-def record_decision(context: HandlerContext, claim_id: int, kind: str, decided_date: str,
-                    reason: str | None = None, grade: int | str | None = None) -> dict:
+def record_decision(context: HandlerContext, claim_id: int, kind: str, decided_date: str) -> dict:
+    """The approved decision, with the reason drafted by the examiner."""
     claim = claim_of(context.session, claim_id)
     if kind not in ("payment", "refusal"):
         raise ReliefError(f"決定の種類「{kind}」は使えません")
-    if grade not in (None, ""):
-        claim.disability_grade = int(grade)
     row = ReliefDecision(claim_id=claim.id, kind=kind, decided_on=parse_day(decided_date, local_date(context.now)),
-                         reason=reason or None)
+                         reason=claim.decision_draft)
+    claim.decision_draft = None
     context.session.add(row)
     context.session.flush()
     return {"decision_id": row.id, "appeal_period": APPEAL_PERIOD}
@@ -107,12 +120,7 @@ def record_ruling(context: HandlerContext, appeal_id: int, ruling: str, ruled_da
     return {"ruling": ruling}
 
 
-register("relief/record_committee", record_committee, ["claim_id", "meeting_date", "conclusion", "opinion"],
-         "調査委員会の開催日と意見を記録する")
-register("relief/record_forwarding", record_forwarding, ["claim_id", "sent_date", "kind", Parameter("note", False)],
-         "県への進達（または追加資料の送付）を記録する")
-register("relief/record_decision", record_decision,
-         ["claim_id", "kind", "decided_date", Parameter("reason", False), Parameter("grade", False)],
+register("relief/record_decision", record_decision, ["claim_id", "kind", "decided_date"],
          "支給決定または不支給決定を記録する")
 register("relief/record_appeal", record_appeal, ["case_id", "filed_date"], "審査請求を記録する")
 register("relief/record_ruling", record_ruling, ["appeal_id", "ruling", "ruled_date"], "審査請求の裁決を記録する")

@@ -4,6 +4,7 @@ withdrawal and the rate table; every view of a person's data is in the access lo
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +12,16 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from models import AccessLog, Forwarding, ReliefAttachment, ReliefClaim, ReliefRate, Role
+from models import (
+    AccessLog,
+    Forwarding,
+    HumanTask,
+    ProcessInstance,
+    ReliefAttachment,
+    ReliefClaim,
+    ReliefRate,
+    Role,
+)
 from tests.auth_helpers import csrf_token
 from tests.relief.conftest import CLAIMANT_NAME
 from tests.relief.helpers import claim_of_case, stage_of, to_national_council
@@ -130,8 +140,12 @@ def test_withdrawal_on_the_screen_closes_the_case(staff_client, walker, claim_id
     counter, _ = staff_client(Role.COUNTER)
     page = f"/relief/claims/{claim_id}"
     counter.post(f"{page}/withdrawal", data={"csrf_token": csrf_token(counter, page), "withdrawn_on": "2026-05-20",
-                                             "reason": "請求者の申出"})
+                                             "reason": "請求者の申出（転居のため）"})
     assert stage_of(db, walker.case_id) == "取下げ"
+    with db.transaction() as session:
+        assert claim_of_case(session, walker.case_id).withdrawal_reason == "請求者の申出（転居のため）"
+        state = session.scalars(select(ProcessInstance.state_json).where(ProcessInstance.case_id == walker.case_id)).one()
+    assert "転居" not in json.dumps(json.loads(state), ensure_ascii=False)  # the reason stays out of the workflow
 
 
 def test_decision_notice_carries_the_appeal_notice(examiner, walker, claim_id, db):
@@ -164,3 +178,20 @@ def test_vaccination_lookup_gives_the_record_number_and_is_logged(staff_client, 
     assert vaccinated.my_number not in html
     searches = logged(db, "search")
     assert searches and searches[-1].atena_no == vaccinated.atena_no
+
+
+def test_counter_clerk_opens_a_claim_at_its_intake_task(staff_client, relief_process, db):
+    clerk, account = staff_client(Role.COUNTER)
+    assert "請求を受け付ける" in clerk.get("/relief/").get_data(as_text=True)
+    response = clerk.post("/relief/claims/new", data={"csrf_token": csrf_token(clerk, "/relief/claims/new")})
+    assert response.status_code == 302 and response.location.startswith("/tasks/")
+    with db.transaction() as session:
+        task = session.scalars(select(HumanTask).where(HumanTask.task_guid == response.location.split("/")[-1])).one()
+        assert task.bpmn_id == "intake" and task.assignee_id == account.id
+
+
+def test_task_screens_link_to_the_claim_page(examiner, walker, claim_id):
+    guid = walker.task_guid("check_documents")
+    html = examiner.get(f"/tasks/{guid}").get_data(as_text=True)
+    assert f"/relief/cases/{walker.case_id}" in html
+    assert examiner.get(f"/relief/cases/{walker.case_id}").location.endswith(f"/relief/claims/{claim_id}")

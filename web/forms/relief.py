@@ -1,13 +1,18 @@
 """Task forms of the 健康被害救済 process (`bpmn/relief_claim.bpmn`), registered by key.
 
-The field names are the names the process's expressions and service-task parameters use.
+Forms that carry personal or medical data (請求受付, 調査委員会, 進達, 決定の起案) store it
+in Sesshu's tables when the task completes and give the workflow only ids and small
+decision values; the other forms' field names are the names the process's expressions use.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import has_app_context
+from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -18,13 +23,18 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from handlers.relief import claims, review
 from handlers.relief.checklist import needs_deadline_basis
 from handlers.relief.claims import intake_problems
+from handlers.relief.common import ReliefError
 from handlers.relief.review import COMMITTEE_CONCLUSIONS, RULINGS
 from models.relief_claim import BENEFIT_LABELS, BenefitKind, ClaimantType
 from models.vaccination import VaccinationCategory
 from web.forms import JapaneseForm
 from web.forms.generic import ChoiceField, JapaneseDateField, NumberField, register
+from workflows import forms as engine_forms
+from workflows.errors import FormInvalid
+from workflows.forms import FormContext
 
 REQUIRED = InputRequired(message="入力してください")
 CONFIRM = DataRequired(message="確認が必要です")
@@ -134,14 +144,76 @@ class RulingForm(JapaneseForm):
     ruled_date = JapaneseDateField("裁決日", [REQUIRED])
 
 
-register("relief_intake", IntakeForm)
+# --- steps that keep the case data in Sesshu's tables ---------------------------------------
+
+
+def take_intake(form: IntakeForm, context: FormContext) -> dict:
+    claim_id = claims.register_claim(
+        context.session, context.case_id, context.now, atena_no=form.atena_no.data,
+        vaccination_record_id=form.vaccination_record_id.data, category=form.category.data,
+        claimant_type=form.claimant_type.data, claimant_name=form.claimant_name.data.strip(),
+        claimant_relation=form.claimant_relation.data.strip(), benefits=form.claimed(),
+        onset_on=form.onset_date.data, symptoms=form.symptoms.data.strip(),
+        deadline_basis_on=form.deadline_basis_date.data, prior_benefits_paid=bool(form.prior_benefits_paid.data),
+    )
+    return {"claim": {"claim_id": claim_id}, "category": form.category.data}
+
+
+def record_committee(form: CommitteeForm, context: FormContext) -> dict:
+    opinion_id = review.record_committee(context.session, context.case_id, form.meeting_date.data,
+                                         form.conclusion.data, form.opinion.data.strip(), context.now)
+    return {"committee_done": {"opinion_id": opinion_id}}
+
+
+def record_forwarding(form: ForwardForm, context: FormContext) -> dict:
+    kind = "additional" if context.bpmn_id == "additional_material" else "initial"
+    forwarding_id = review.record_forwarding(context.session, context.case_id, form.sent_date.data, kind,
+                                             (form.forward_note.data or "").strip() or None)
+    return {"forwarding": {"forwarding_id": forwarding_id}}
+
+
+def draft_decision(form: DecisionDraftForm, context: FormContext) -> dict:
+    review.draft_decision(context.session, context.case_id, form.decision_reason.data.strip(),
+                          int(form.disability_grade.data) if form.disability_grade.data else None)
+    return {}
+
+
+Step = Callable[[Any, FormContext], dict]
+
+
+def _register(key: str, form_class: type[JapaneseForm], step: Step) -> None:
+    register(key, form_class)
+    engine_forms.register_form(key, lambda data, context: clean(form_class, step, data, context),
+                               needs_context=True)
+
+
+def clean(form_class: type[JapaneseForm], step: Step, data: Mapping[str, Any], context: FormContext) -> dict:
+    """Validate `data`, then run `step` in a savepoint kept only when the task completes."""
+    formdata = MultiDict({k: ("y" if v is True else v) for k, v in data.items() if v not in (None, False)})
+    form = form_class(formdata=formdata, meta={"csrf": False})
+    if not form.validate():
+        raise FormInvalid({getattr(form, name).label.text: "、".join(errors) for name, errors in form.errors.items()})
+    savepoint = context.session.begin_nested()
+    try:
+        result = step(form, context)
+    except ReliefError as exc:
+        savepoint.rollback()
+        raise FormInvalid({"請求": str(exc)}) from exc
+    if context.completing:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+    return result
+
+
+_register("relief_intake", IntakeForm, take_intake)
 register("relief_documents", DocumentsForm)
 register("relief_correction_received", CorrectionReceivedForm)
 register("relief_reminder", ReminderForm)
 register("relief_correction_expired", CorrectionExpiredForm)
-register("relief_committee", CommitteeForm)
-register("relief_forward", ForwardForm)
-register("relief_additional", ForwardForm)
-register("relief_decision_draft", DecisionDraftForm)
+_register("relief_committee", CommitteeForm, record_committee)
+_register("relief_forward", ForwardForm, record_forwarding)
+_register("relief_additional", ForwardForm, record_forwarding)
+_register("relief_decision_draft", DecisionDraftForm, draft_decision)
 register("relief_approval", ApprovalForm)
 register("relief_payment", PaymentForm)

@@ -21,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from handlers.relief import attachments, letters
@@ -30,7 +31,7 @@ from handlers.relief.common import ReliefError, local_date
 from handlers.relief.documents import documents_of, latest_correction
 from handlers.relief.review import latest, record_national_result
 from models.access_log import AccessAction
-from models.case import Case, CaseStatus
+from models.case import Case, CaseStatus, Procedure
 from models.case_milestone import CaseMilestone
 from models.relief_claim import BenefitKind, ReliefClaim
 from models.relief_document import ReliefAttachment, ReliefCorrection
@@ -63,9 +64,11 @@ from web.relief.forms import (
 from web.relief.settings import relief_settings
 from web.security import roles
 from workflows.errors import WorkflowError
-from workflows.service import Actor, send_message
+from workflows.service import Actor, send_message, start_case
+from workflows.service import claim as claim_task
 
 bp = Blueprint("relief", __name__, url_prefix="/relief")
+PROCESS_KEY = "relief_claim"
 STAFF = (Role.COUNTER, Role.EXAMINER, Role.SUPERVISOR)
 REVIEWERS = (Role.EXAMINER, Role.SUPERVISOR)
 REASON = "健康被害救済給付の請求・審査"
@@ -120,7 +123,36 @@ def index():
                        "sent_on": first_sent.get(claim.id)})
     listed.sort(key=lambda r: -(r["waiting_days"] or -1))
     return render_template("relief/index.html", rows=listed, counts=sorted(counts.items()), stage=stage,
+                           may_open=Role.COUNTER in current_staff().roles,
                            benefit_label=lambda kind: BenefitKind(kind).label)
+
+
+class StartForm(FlaskForm):
+    """Only the CSRF token: opening a claim takes no input (請求受付 asks for it)."""
+
+
+@bp.route("/claims/new", methods=["GET", "POST"])
+@roles(Role.COUNTER)
+def new():
+    """Open a claim case and go to its 請求受付 task, claimed by the clerk."""
+    form = StartForm()
+    error = None
+    if form.validate_on_submit():
+        session = db_session()
+        actor = _actor()
+        try:
+            state = start_case(session, Procedure.RELIEF, PROCESS_KEY, actor)
+            if state.ready_tasks:
+                claim_task(session, state.ready_tasks[0], actor)
+            session.commit()
+        except WorkflowError as exc:
+            session.rollback()
+            error = str(exc)
+        else:
+            if state.ready_tasks:
+                return redirect(url_for("tasks.show", task_guid=state.ready_tasks[0]))
+            error = "請求受付の作業が作成されませんでした。工程定義を確認してください。"
+    return render_template("relief/new.html", form=form, error=error)
 
 
 @bp.get("/vaccinations")
@@ -186,6 +218,16 @@ def claim(claim_id: int):
                detail=f"救済請求 {claim.receipt_no}")
     session.commit()
     return render_template("relief/claim.html", **context)
+
+
+@bp.get("/cases/<int:case_id>")
+@roles(*STAFF)
+def claim_of_case(case_id: int):
+    """The claim page of a case (the task screens link here)."""
+    claim = db_session().scalars(select(ReliefClaim).where(ReliefClaim.case_id == case_id)).first()
+    if claim is None:
+        abort(404)
+    return _back(claim)
 
 
 @bp.post("/claims/<int:claim_id>/receipt-slip")
@@ -391,9 +433,12 @@ def appeal(claim_id: int):
 def withdrawal(claim_id: int):
     claim = _claim_or_404(claim_id)
     form = WithdrawalForm()
-    return _deliver(claim, form, "relief_withdrawal",
-                    lambda: {"withdrawn_on": form.withdrawn_on.data.isoformat(), "reason": form.reason.data},
-                    "取下げを記録しました。", "取下げの登録")
+
+    def payload() -> dict:  # the reason stays on the claim; the workflow gets the date only
+        claim.withdrawal_reason = form.reason.data.strip()[:200] or None
+        return {"withdrawn_on": form.withdrawn_on.data.isoformat()}
+
+    return _deliver(claim, form, "relief_withdrawal", payload, "取下げを記録しました。", "取下げの登録")
 
 
 def _deliver(claim: ReliefClaim, form, message: str, payload, done: str, detail: str):
