@@ -1,7 +1,7 @@
 """Retention purge requests (retention_purge_request)
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-26 08:32:59.272137
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
