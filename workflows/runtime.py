@@ -18,7 +18,7 @@ from uuid import UUID, uuid4
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -50,18 +50,26 @@ TIMER_EVENTS = ("DurationTimerEventDefinition", "TimeDateEventDefinition", "Cycl
 MESSAGE_EVENT = "MessageEventDefinition"
 ROUTES = MessageRoute.__table__
 MILESTONES = CaseMilestone.__table__
+_KNOWN_MILESTONES = select(MILESTONES.c.task_guid).where(
+    MILESTONES.c.instance_id == bindparam("instance_id"), MILESTONES.c.task_guid.in_(bindparam("guids", expanding=True))
+)
+_INSERT_MILESTONES = insert(MILESTONES)
 
 
 def cache_version(instance: InstanceRow) -> tuple[int, str | None]:
     return (instance.revision, instance.state_token)
 
 
-def find_task_spec(spec, subprocess_specs: dict, bpmn_id: str):
-    for candidate in (spec, *subprocess_specs.values()):
-        for task_spec in candidate.task_specs.values():
-            if task_spec.bpmn_id == bpmn_id:
-                return task_spec
-    return None
+def task_spec_by_bpmn_id(spec, subprocess_specs: dict, bpmn_id: str):
+    """The task spec with that BPMN id, through an index kept on the (immutable) parsed spec."""
+    index = getattr(spec, "_sesshu_by_bpmn_id", None)
+    if index is None:
+        index = {}
+        for candidate in (spec, *subprocess_specs.values()):
+            for task_spec in candidate.task_specs.values():
+                index.setdefault(task_spec.bpmn_id, task_spec)
+        spec._sesshu_by_bpmn_id = index
+    return index.get(bpmn_id)
 
 
 @dataclass(frozen=True)
@@ -186,18 +194,45 @@ def milestones_reached(workflow: BpmnWorkflow, since: float) -> list[tuple[str, 
     """Tasks and events carrying a `milestone` that were reached during this step, oldest first:
     user tasks when they become ready, catch events when they start waiting, anything else
     (service tasks, throw and end events) when it completes."""
+    if not _has_milestones(workflow):
+        return []
     reached = []
-    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.COMPLETED):
+    # A flat scan of every task map: the order is restored by sorting, and it is much
+    # cheaper than walking the tree.
+    for task in _all_tasks(workflow):
         if task.last_state_change < since:
+            continue
+        stage = TaskProperties.of(task.task_spec).milestone
+        if not stage or task.state not in _MILESTONE_STATES:
             continue
         if task.task_spec.manual and task.state != TaskState.READY:
             continue
         if not task.task_spec.manual and task.state == TaskState.READY:
             continue
-        stage = TaskProperties.of(task.task_spec).milestone
-        if stage:
-            reached.append((task.last_state_change, str(task.id), task.task_spec.bpmn_id, stage[:100]))
+        reached.append((task.last_state_change, str(task.id), task.task_spec.bpmn_id, stage[:100]))
     return [entry[1:] for entry in sorted(reached)]
+
+
+_MILESTONE_STATES = (TaskState.READY, TaskState.WAITING, TaskState.COMPLETED)
+
+
+def _all_tasks(workflow: BpmnWorkflow):
+    yield from workflow.tasks.values()
+    for subprocess in workflow.subprocesses.values():
+        yield from subprocess.tasks.values()
+
+
+def _has_milestones(workflow: BpmnWorkflow) -> bool:
+    """Whether any task spec of the workflow's definition declares a milestone (kept on the spec)."""
+    spec = workflow.spec
+    known = getattr(spec, "_sesshu_has_milestones", None)
+    if known is None:
+        specs = (spec, *workflow.subprocess_specs.values())
+        known = any(
+            TaskProperties.of(task_spec).milestone for candidate in specs for task_spec in candidate.task_specs.values()
+        )
+        spec._sesshu_has_milestones = known
+    return known
 
 
 def _describe(exc: Exception) -> str:
@@ -339,14 +374,12 @@ def record_milestones(
     if not reached:
         return None
     known = set(session.connection().execute(
-        select(MILESTONES.c.task_guid).where(
-            MILESTONES.c.instance_id == handle.instance.id, MILESTONES.c.task_guid.in_([r[0] for r in reached])
-        )
+        _KNOWN_MILESTONES, {"instance_id": handle.instance.id, "guids": [r[0] for r in reached]}
     ).scalars())
     fresh = [r for r in reached if r[0] not in known]
     if not fresh:
         return None
-    session.connection().execute(insert(MILESTONES), [
+    session.connection().execute(_INSERT_MILESTONES, [
         {"case_id": handle.instance.case_id, "instance_id": handle.instance.id, "task_guid": guid,
          "bpmn_id": bpmn_id, "stage": stage, "reached_at": now} for guid, bpmn_id, stage in fresh
     ])

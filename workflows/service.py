@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -430,7 +430,7 @@ def _require_role(task: TaskRow, actor: Actor) -> None:
 
 def _properties(session: Session, found: _Located) -> TaskProperties:
     spec, subprocess_specs = SPECS.get(session, found.instance.definition_id, found.instance.checksum)
-    task_spec = runtime.find_task_spec(spec, subprocess_specs, found.task.bpmn_id)
+    task_spec = runtime.task_spec_by_bpmn_id(spec, subprocess_specs, found.task.bpmn_id)
     if task_spec is None:
         raise NotFound(f"工程定義に作業「{found.task.bpmn_id}」がありません")
     return TaskProperties.of(task_spec)
@@ -456,13 +456,9 @@ def _check_separation(
     if not props.separate_from:
         return
     task = found.task
-    earlier = ctx.session.scalars(
-        select(HumanTask).where(
-            HumanTask.instance_id == task.instance_id,
-            HumanTask.bpmn_id.in_(props.separate_from),
-            HumanTask.state == HumanTaskState.COMPLETED,
-            HumanTask.completed_by_id == performer_id,
-        )
+    earlier = ctx.session.connection().execute(
+        _SEPARATED_FROM,
+        {"instance_id": task.instance_id, "bpmn_ids": list(props.separate_from), "performer_id": performer_id},
     ).first()
     if earlier is None:
         return
@@ -475,6 +471,18 @@ def _check_separation(
     )
     _record_independently(ctx.session, refusal)
     raise SeparationOfDutiesViolation(message)
+
+
+_SEPARATED_FROM = (
+    select(rows.TASKS.c.name, rows.TASKS.c.bpmn_id)
+    .where(
+        rows.TASKS.c.instance_id == bindparam("instance_id"),
+        rows.TASKS.c.bpmn_id.in_(bindparam("bpmn_ids", expanding=True)),
+        rows.TASKS.c.state == HumanTaskState.COMPLETED,
+        rows.TASKS.c.completed_by_id == bindparam("performer_id"),
+    )
+    .limit(1)
+)
 
 
 def _record_independently(session: Session, row: TaskEvent) -> None:

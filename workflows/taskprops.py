@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+CACHE_ATTRIBUTE = "_sesshu_properties"
+
 
 @dataclass(frozen=True)
 class TaskProperties:
@@ -27,6 +29,15 @@ class TaskProperties:
 
     @classmethod
     def of(cls, task_spec) -> TaskProperties:
+        """Read once per task spec (specs are immutable after parsing) and kept on it."""
+        cached = getattr(task_spec, CACHE_ATTRIBUTE, None)
+        if cached is None:
+            cached = cls._read(task_spec)
+            setattr(task_spec, CACHE_ATTRIBUTE, cached)
+        return cached
+
+    @classmethod
+    def _read(cls, task_spec) -> TaskProperties:
         props = (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
         clean = {k: (v or "").strip() or None for k, v in props.items()}
         separate = tuple(s.strip() for s in (clean.get("separate_from") or "").split(",") if s.strip())
