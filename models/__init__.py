@@ -56,6 +56,7 @@ from models.task_draft import TaskDraft
 from models.totp import RecoveryCode
 from models.vaccination import VaccinationCategory, VaccinationRecord
 from models.vaccination_change import ChangeAction, VaccinationRecordChange
+from models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "AccessAction",
@@ -144,4 +145,5 @@ __all__ = [
     "VaccinationCategory",
     "VaccinationRecord",
     "VaccinationRecordChange",
+    "WorkerHeartbeat",
 ]
