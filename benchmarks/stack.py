@@ -6,6 +6,7 @@ Every server binds 127.0.0.1 only and is stopped (SIGTERM, then SIGKILL) on exit
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
@@ -28,7 +29,7 @@ LOAD_BPMN = Path(__file__).with_name("load_review.bpmn")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TASK_LINK = re.compile(r'href="/tasks/([0-9a-f-]{36})"')
 REVISION = re.compile(r'name="_revision"[^>]*value="(\d+)"')
-LOAD_PASSWORD = "sesshu-demo-2026"  # noqa: S105 - the published demo password
+LOAD_PASSWORD = "sesshu-demo-2026"
 DEMO_SEED = 1
 
 
@@ -104,7 +105,7 @@ def seed_clerks_and_cases(env: dict[str, str], clerks: int, cases_each: int) -> 
             session.flush()
             made.append(Clerk(login_id, secret, staff.id))
         residents = session.scalars(select(Resident.id).order_by(Resident.id).limit(clerks * cases_each)).all()
-    people = iter(residents * 2)
+    people = itertools.cycle(residents)
     for clerk in made:
         actor = Actor(clerk.staff_id, frozenset({Role.COUNTER}), "127.0.0.1 load-seed")
         for _ in range(cases_each):
@@ -122,6 +123,8 @@ class Stack:
     web: subprocess.Popen | None = None
     workers: list[subprocess.Popen] = field(default_factory=list)
     log_dir: Path | None = None
+    wsgi_app: str = "wsgi:app"
+    worker_command: tuple[str, ...] = ("flask", "--app", "wsgi", "workflows", "worker", "--interval", "1")
 
     @property
     def base(self) -> str:
@@ -130,18 +133,19 @@ class Stack:
     def _log(self, name: str):
         if self.log_dir is None:
             return subprocess.DEVNULL
-        return open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        return open(self.log_dir / f"{name}.log", "ab")
 
     def start_web(self, workers: int = 2) -> None:
         self.web = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
-             "--timeout", "60", "--graceful-timeout", "5", "wsgi:app"],
+             "--timeout", "60", "--graceful-timeout", "5", self.wsgi_app],
             cwd=ROOT, env=self.env, stdout=self._log("gunicorn"), stderr=subprocess.STDOUT,
         )
 
-    def start_worker(self, interval: float = 1.0) -> subprocess.Popen:
+    def start_worker(self) -> subprocess.Popen:
+        program, *rest = self.worker_command
         worker = subprocess.Popen(
-            [str(BIN / "flask"), "--app", "wsgi", "workflows", "worker", "--interval", str(interval)],
+            [str(BIN / program), *rest],
             cwd=ROOT, env=self.env, stdout=self._log("worker"), stderr=subprocess.STDOUT,
         )
         self.workers.append(worker)
@@ -181,8 +185,8 @@ class Stack:
 
 @contextmanager
 def running(env: dict[str, str], port: int, *, web_workers: int = 2, workflow_workers: int = 1,
-            log_dir: Path | None = None) -> Iterator[Stack]:
-    stack = Stack(env, port, log_dir=log_dir)
+            log_dir: Path | None = None, **options) -> Iterator[Stack]:
+    stack = Stack(env, port, log_dir=log_dir, **options)
     try:
         stack.start_web(web_workers)
         for _ in range(workflow_workers):
