@@ -16,6 +16,7 @@ import time
 
 import httpx
 import pytest
+
 from benchmarks import stack
 from tests.faults.checks import assert_consistent
 from workflows.service import claim, start_case
