@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 SIM_PORT ?= 5100
 
-.PHONY: run test lint clean assets screenshots
+.PHONY: run test lint clean assets screenshots serve-prod
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,20 @@ run: $(VENV)/.installed
 	$(FLASK) workflows worker & worker=$$!; \
 	trap 'kill $$sim $$worker 2>/dev/null; wait $$sim $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production shape on this machine: gunicorn (WEB_WORKERS) + one workflow worker against
+# DATABASE_URL (docs/deploy.md); Ctrl+C stops both.
+WEB_WORKERS ?= 2
+PROD_PORT   ?= 8000
+serve-prod: $(VENV)/.installed
+	@test -n "$$DATABASE_URL" || { echo "DATABASE_URL を指定してください（例: postgresql+psycopg://postgres@127.0.0.1:5432/sesshu）"; exit 1; }
+	$(FLASK) db upgrade
+	$(FLASK) processes load-shipped
+	@$(FLASK) workflows worker & worker=$$!; \
+	$(BIN)/gunicorn --workers $(WEB_WORKERS) --bind $(HOST):$(PROD_PORT) wsgi:app & web=$$!; \
+	trap 'kill -TERM $$web $$worker 2>/dev/null; wait $$web $$worker 2>/dev/null' EXIT INT TERM; \
+	echo "  gunicorn（$(WEB_WORKERS) ワーカー）http://$(HOST):$(PROD_PORT)/ とワークフローワーカーを起動しました（終了は Ctrl+C）。"; \
+	wait $$web $$worker
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest

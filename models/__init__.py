@@ -57,6 +57,7 @@ from models.task_draft import TaskDraft
 from models.totp import RecoveryCode
 from models.vaccination import VaccinationCategory, VaccinationRecord
 from models.vaccination_change import ChangeAction, VaccinationRecordChange
+from models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "AccessAction",
@@ -147,4 +148,5 @@ __all__ = [
     "VaccinationCategory",
     "VaccinationRecord",
     "VaccinationRecordChange",
+    "WorkerHeartbeat",
 ]

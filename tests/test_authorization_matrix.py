@@ -37,6 +37,7 @@ ANY_ROLE = Access(Level.LOGIN, frozenset(Role))
 EXPECTED: dict[str, Access] = {
     "static": PUBLIC,
     "health.healthz": PUBLIC,
+    "health.ready": PUBLIC,
     "certificates_public.jwks": PUBLIC,
     "auth.login": PUBLIC,
     "auth.code": LOGIN_STEP,

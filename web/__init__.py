@@ -14,6 +14,7 @@ from web.auth.settings import load_security_settings
 from web.certificate_settings import load_certificate_settings
 from web.certificates_public import bp as certificates_public_bp
 from web.config import ConfigError, Settings, load_settings
+from web.proxies import trust_proxies
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -36,6 +37,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         SESSHU_SECURITY=load_security_settings(environ),
     )
     app.json.ensure_ascii = False  # Japanese stays readable in JSON responses
+    trust_proxies(app, os.environ if environ is None else environ)
     app.extensions["sesshu_db"] = Database(settings.database_url)
     try:
         app.extensions["sesshu_intermediary"] = load_intermediary_config(

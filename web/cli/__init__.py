@@ -8,6 +8,7 @@ from flask import Flask
 def register(app: Flask) -> None:
     from web.cli import (
         audit,
+        backup,
         db,
         demo,
         exchange,
@@ -22,6 +23,6 @@ def register(app: Flask) -> None:
 
     for command_group in (
         db, demo, audit, staff, processes, workflows, residents, vaccinations, retention,
-        intermediary, exchange,
+        intermediary, exchange, backup,
     ):
         app.cli.add_command(command_group.group)

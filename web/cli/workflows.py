@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 
 import click
 from flask.cli import with_appcontext
 
+from models.db import Database
+from models.worker_heartbeat import beat
 from web.db import database
 from workflows import timers
+from workflows.spiff import Clock
 
 
 @click.group("workflows", help="ワークフローの期限・タイマー処理")
@@ -27,6 +32,17 @@ def tick() -> None:
         click.echo(f"  未処理: {failure}")
 
 
+def _heartbeat_job(worker_id: str):
+    """A periodic job stamping this worker's heartbeat row (read by /healthz/ready)."""
+
+    def job(db: Database, clock: Clock) -> int:
+        with db.transaction() as session:
+            beat(session, worker_id, clock())
+        return 0
+
+    return job
+
+
 @group.command("worker", help="タイマーと再実行を繰り返し処理する（常駐。Ctrl+C で終了）。")
 @click.option("--interval", default=5.0, show_default=True, help="処理の間隔（秒）")
 @with_appcontext
@@ -36,6 +52,7 @@ def worker(interval: float) -> None:
     def stop(_signum, _frame) -> None:
         stopping["now"] = True
 
+    timers.register_job("heartbeat", _heartbeat_job(f"{socket.gethostname()}:{os.getpid()}"))
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     click.echo(f"ワークフローの処理を開始します（{interval:g} 秒ごと）。")
