@@ -3,6 +3,7 @@ municipalities' queries (automatic, or only after a person decides)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -45,6 +46,11 @@ def start_flag(exchange, person, actor, action: str = "set") -> int:
 def blocked(exchange, person) -> bool:
     with exchange.db.transaction() as session:
         return is_blocked(session, person.id)
+
+
+def readable(state_json: str) -> str:
+    """The serialized workflow state with its Japanese text unescaped."""
+    return json.dumps(json.loads(state_json), ensure_ascii=False)
 
 
 def token(exchange, person) -> str:
@@ -98,6 +104,32 @@ def test_the_flag_is_refused_when_requester_and_confirmer_are_the_same_person(ex
         refusals = session.scalars(select(TaskEvent).where(TaskEvent.action == "refused")).all()
         assert refusals and all(r.actor_id == actors["flag1"].staff_id for r in refusals)
     assert exchange.ready(case_id, "confirm_flag")
+
+
+
+def test_the_reason_reference_and_notes_of_a_flag_stay_out_of_the_workflow_state(exchange, people, actors):
+    person = people(24)
+    case_id = start_flag(exchange, person, actors["flag1"])
+    exchange.complete(case_id, "request_flag", actors["flag1"], {**REQUEST, "note": "配偶者からの暴力の申出"})
+    exchange.complete(case_id, "confirm_flag", actors["flag2"], CONFIRM)
+    exchange.work()
+    exchange.work(datetime(2027, 10, 1, 0, 1, tzinfo=UTC))
+    exchange.complete(case_id, "review_expiry", actors["flag2"],
+                      {"action": "extend", "new_valid_to": "2028-10-31", "new_reference": "支援第2027-0107号",
+                       "review_note": "市民課に延長を確認"})
+    exchange.complete(case_id, "confirm_review", actors["flag1"], CONFIRM)
+    secrets = ['"dv"', "支援第2026-0031号", "支援第2027-0107号", "配偶者からの暴力の申出", "市民課に延長を確認",
+               "決定通知と照合"]
+    with exchange.db.transaction() as session:
+        state = readable(session.scalars(select(ProcessInstance.state_json)
+                                         .where(ProcessInstance.case_id == case_id)).one())
+        assert [s for s in secrets if s in state] == []
+        task_data = str(session.scalars(select(TaskEvent.data).where(TaskEvent.case_id == case_id)).all())
+        assert [s for s in secrets if s.strip('"') in task_data] == []
+        # ... while the flag's history keeps all of it.
+        events = session.scalars(select(AutoResponseFlagEvent).order_by(AutoResponseFlagEvent.id)).all()
+        kept = " ".join(f"{e.reason_category} {e.support_reference} {e.note}" for e in events)
+        assert all(s.strip('"') in kept for s in secrets)
 
 
 def test_a_month_before_expiry_staff_must_decide_and_an_extension_is_confirmed_by_another(
@@ -197,6 +229,10 @@ def test_a_flagged_persons_query_waits_for_a_person_while_an_unflagged_one_is_an
                                         "product": "コミナティ筋注シリンジ12歳以上用"}]
         statuses = dict(session.execute(select(IncomingQuery.case_id, IncomingQuery.status)).all())
         assert statuses[flagged_case] == "withheld"
+        assert records[1].reason == "支援措置中のため提供しない"
+        state = readable(session.scalars(select(ProcessInstance.state_json)
+                                         .where(ProcessInstance.case_id == flagged_case)).one())
+        assert "支援措置中のため提供しない" not in state
 
 
 def _incoming_message(person_token: str) -> bytes:
