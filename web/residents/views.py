@@ -29,6 +29,7 @@ from web.db import session as db_session
 from web.masking import current_may_view_my_number, require_my_number_search
 from web.residents.access import (
     FLAG_ENDPOINT,
+    FLAG_PROCEDURES,
     RESIDENT_ROLES,
     may_record,
     reachable_url,
@@ -130,9 +131,11 @@ def show(resident_id: int):
         return render_template("residents/reason.html", form=ReasonForm(), resident_id=resident.id)
     session = db_session()
     settings = current_app.config["SESSHU"]
+    shown = shows_flag()
     cases = session.scalars(select(Case).where(Case.resident_id == resident.id)
                             .order_by(Case.opened_at.desc())).all()
-    shown = shows_flag()
+    if not shown:
+        cases = [c for c in cases if c.procedure not in FLAG_PROCEDURES]
     page = render_template(
         "residents/show.html", resident=resident, reason=reason,
         status_label=ResidentStatus(resident.status).label, sex_label=Sex(resident.sex).label,
