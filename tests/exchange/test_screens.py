@@ -145,6 +145,7 @@ def test_the_confirmer_sees_the_request_beside_the_form_and_the_resident_page_sh
     first, _ = staff_client(Role.FLAG_OFFICER)
     second, _ = staff_client(Role.FLAG_OFFICER)
     url = f"/exchange/residents/{person.atena_no}/flag"
+    assert first.get(url).get_data(as_text=True).count('name="action"') == 1  # a browser sends each one
     first.post(url, data={"action": "set", "csrf_token": csrf_token(first, url)})
     with db.transaction() as session:
         case_id = session.scalars(select(Case.id)).one()
