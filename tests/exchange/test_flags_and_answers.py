@@ -25,6 +25,7 @@ from models import (
     VaccinationRecord,
 )
 from models.case import Case, Procedure
+from models.staff import Role
 from tests.exchange.conftest import CITY, HAKUSAN, KEY_ID, SECRET, wait_for
 from web.exchange import jobs
 from workflows.errors import SeparationOfDutiesViolation
@@ -183,15 +184,16 @@ def incoming(exchange, person) -> dict:
 
 
 def test_a_flagged_persons_query_waits_for_a_person_while_an_unflagged_one_is_answered_at_once(
-    exchange, people, actors
+    exchange, people, actors, staff_client
 ):
     flagged, plain = people(24), people(25)
     with exchange.db.transaction() as session:
-        session.add(VaccinationRecord(
-            resident_id=plain.id, dose_number=1, vaccinated_on=date(2025, 10, 20), product="コミナティ筋注シリンジ12歳以上用",
-            manufacturer="ファイザー", lot_no="AB1234", clinic="金沢市架空クリニック", category="routine_b",
-            municipality_code=CITY,
-        ))
+        for person, lot_no in ((plain, "AB1234"), (flagged, "CD5678")):
+            session.add(VaccinationRecord(
+                resident_id=person.id, dose_number=1, vaccinated_on=date(2025, 10, 20),
+                product="コミナティ筋注シリンジ12歳以上用", manufacturer="ファイザー", lot_no=lot_no,
+                clinic="金沢市架空クリニック", category="routine_b", municipality_code=CITY,
+            ))
     set_flag(exchange, flagged, actors["flag1"], actors["flag2"])
 
     sent = incoming(exchange, flagged)
@@ -210,6 +212,10 @@ def test_a_flagged_persons_query_waits_for_a_person_while_an_unflagged_one_is_an
     assert [r["dose_number"] for r in answer["records"]] == [1]
     assert exchange.state()["answers"] == [answer]
 
+    # The person deciding sees, beside the form, who asks and what an answer would send.
+    officer, _ = staff_client(Role.FLAG_OFFICER)
+    summary = officer.get(f"/tasks/{exchange.ready(flagged_case, 'manual_review')}").get_data(as_text=True)
+    assert HAKUSAN in summary and "1回目 2025-10-20" in summary and "CD5678" in summary
     exchange.complete(flagged_case, "manual_review", actors["flag1"],
                       {"content_checked": True, "choice": "withhold", "withhold_reason": "支援措置中のため提供しない"})
     assert len(exchange.state()["answers"]) == 1
