@@ -54,6 +54,9 @@ PROCEDURE_CODES = {
     Procedure.INCOMING_QUERY: "QUERY",
     Procedure.DATA_EXPORT: "EXPORT",
 }
+# Cases whose mere existence tells that a person is protected (自動応答不可フラグ): shown
+# only to staff who handle flags or oversee them.
+PROTECTED_PROCEDURES = frozenset({Procedure.AUTO_RESPONSE_BLOCK, Procedure.INCOMING_QUERY})
 
 
 class CaseStatus(enum.StrEnum):

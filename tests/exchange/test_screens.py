@@ -3,6 +3,7 @@ the 個別通知 PDF, and proposing 転入者 queries after a registry import.""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
@@ -169,3 +170,20 @@ def test_the_confirmer_sees_the_request_beside_the_form_and_the_resident_page_sh
     assert "自動応答不可フラグ" not in clerk.get(f"/residents/{person.id}").get_data(as_text=True)
     flag_views = [row for row in logged(db, person.atena_no) if "住民の詳細画面で自動応答不可フラグ" in (row.detail or "")]
     assert len(flag_views) == 2 and all(row.action == "view" for row in flag_views)
+
+
+def test_a_persons_flag_case_stays_off_the_case_screens_of_counter_staff(app, db, staff_client, people):
+    person = people(34)
+    with db.transaction() as session:
+        case = Case(case_no="R8-FLAG-000001", procedure=Procedure.AUTO_RESPONSE_BLOCK, resident_id=person.id)
+        session.add(case)
+        session.flush()
+        case_id = case.id
+    clerk, _ = staff_client(Role.COUNTER)
+    supervisor, _ = staff_client(Role.SUPERVISOR)
+    assert clerk.get(f"/cases/{case_id}").status_code == 404
+    assert supervisor.get(f"/cases/{case_id}").status_code == 200
+    listed = re.compile(r'<a href="/cases/\d+\?reason=[^"]*">R8-FLAG-000001</a>')
+    for client, shown in ((clerk, False), (supervisor, True)):
+        page = client.get("/cases", query_string={"procedure": "auto_response_block"}).get_data(as_text=True)
+        assert bool(listed.search(page)) is shown

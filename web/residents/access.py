@@ -14,7 +14,6 @@ from __future__ import annotations
 from flask import current_app, session, url_for
 from werkzeug.routing import BuildError
 
-from models.case import Procedure
 from models.staff import Role
 from web.auth.current import current_staff
 from web.security import may_reach
@@ -22,8 +21,6 @@ from web.security import may_reach
 RESIDENT_ROLES = (Role.COUNTER, Role.SUPERVISOR, Role.EXAMINER)
 RECORD_ROLES = (Role.COUNTER, Role.SUPERVISOR)
 FLAG_ENDPOINT = "exchange.flag"  # the 自動応答不可フラグ screen, when installed
-# Cases whose mere existence tells that a person is protected: listed only with the flag.
-FLAG_PROCEDURES = frozenset({Procedure.AUTO_RESPONSE_BLOCK, Procedure.INCOMING_QUERY})
 REASONS_KEY = "resident_reasons"
 MAX_REMEMBERED = 30
 

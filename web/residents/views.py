@@ -21,7 +21,7 @@ from handlers.resident_search import (
     search_by_voucher_no,
 )
 from models.access_log import AccessAction
-from models.case import Case, CaseStatus, Procedure
+from models.case import PROTECTED_PROCEDURES, Case, CaseStatus, Procedure
 from models.resident import Resident, ResidentStatus, Sex
 from models.wareki import format_wareki
 from web.access_log import log_access
@@ -29,7 +29,6 @@ from web.db import session as db_session
 from web.masking import current_may_view_my_number, require_my_number_search
 from web.residents.access import (
     FLAG_ENDPOINT,
-    FLAG_PROCEDURES,
     RESIDENT_ROLES,
     may_record,
     reachable_url,
@@ -135,7 +134,7 @@ def show(resident_id: int):
     cases = session.scalars(select(Case).where(Case.resident_id == resident.id)
                             .order_by(Case.opened_at.desc())).all()
     if not shown:
-        cases = [c for c in cases if c.procedure not in FLAG_PROCEDURES]
+        cases = [c for c in cases if c.procedure not in PROTECTED_PROCEDURES]
     page = render_template(
         "residents/show.html", resident=resident, reason=reason,
         status_label=ResidentStatus(resident.status).label, sex_label=Sex(resident.sex).label,
