@@ -78,6 +78,7 @@ def test_one_officer_requests_another_confirms_and_the_acknowledgement_shows(
         summary = other.locator("aside").inner_text()
         assert "DV（配偶者等からの暴力）" in summary and "支援第2026-0052号" in summary
         assert "2026-11-01 〜 2027-10-31" in summary
+        assert "証拠書類（支援措置の決定通知等）と照合してください" in other.locator("#task-form").inner_text()
         other.screenshot(path=str(screenshot_dir / "flag_confirm.png"), full_page=True)
         other.get_by_label("確認結果").select_option("confirm")
         other.get_by_label("証拠書類と照合した").check()
