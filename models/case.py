@@ -57,6 +57,9 @@ PROCEDURE_CODES = {
     Procedure.DATA_EXPORT: "EXPORT",
     Procedure.RETENTION_PURGE: "PURGE",
 }
+# Cases whose mere existence tells that a person is protected (自動応答不可フラグ): shown
+# only to staff who handle flags or oversee them.
+PROTECTED_PROCEDURES = frozenset({Procedure.AUTO_RESPONSE_BLOCK, Procedure.INCOMING_QUERY})
 
 
 class CaseStatus(enum.StrEnum):

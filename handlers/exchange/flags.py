@@ -1,9 +1,11 @@
 """自動応答不可フラグ 設定・延長・解除: the steps of bpmn/auto_response_block.bpmn.
 
-exchange/record_flag_request   records what the first person asks (設定・延長・解除)
-exchange/record_flag_decision  records the second person's confirmation (二者確認; the
-                               engine's separate_from keeps the two people apart) and,
-                               for a setting, starts blocking automatic answers at once
+The request (設定・延長・解除) and the second person's confirmation (二者確認; the
+engine's separate_from keeps the two people apart) are recorded by their task forms
+through `record_flag_request` and `record_flag_decision`, so the reason category, the
+支援措置 reference and the notes stay in `auto_response_flag_event` and never enter the
+workflow's data. A confirmed setting starts blocking automatic answers at once.
+
 exchange/send_flag             writes the flag message to the 中間サーバ (delivered after
                                commit by the exchange dispatcher)
 exchange/record_flag_ack       records the 中間サーバ's acknowledgement; a removal stops
@@ -14,6 +16,7 @@ exchange/flag_reminder         a month before the 支援措置 ends: is this cas
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,11 +24,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.exchange import settings
-from handlers.exchange.common import ExchangeError, log, performer, resident
+from handlers.exchange.common import ExchangeError, log, resident
 from handlers.exchange.settings import FLAG_REMINDER_DAYS
 from handlers.intermediary import prepare_flag
 from handlers.intermediary import protocol as p
-from handlers.registry import HandlerContext, Parameter, register
+from handlers.registry import HandlerContext, register
 from models.access_log import AccessAction
 from models.auto_response_flag import (
     AutoResponseFlag,
@@ -33,6 +36,8 @@ from models.auto_response_flag import (
     FlagEventAction,
     ReasonCategory,
 )
+from models.case import Case
+from models.staff import Staff
 
 LOCAL = ZoneInfo("Asia/Tokyo")
 REASON = "自動応答不可フラグの設定・解除"
@@ -79,9 +84,25 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+@dataclass(frozen=True)
+class FlagStep:
+    """Who records a flag request or decision, for which case, when."""
+
+    session: Session
+    case_id: int
+    staff_id: int | None
+    now: datetime
+
+
+def case_resident_id(session: Session, case_id: int) -> int:
+    resident_id = session.scalar(select(Case.resident_id).where(Case.id == case_id))
+    if resident_id is None:
+        raise ExchangeError("案件の対象の住民が見つかりません。")
+    return resident_id
+
+
 def record_flag_request(
-    context: HandlerContext,
-    resident_id: int,
+    context: FlagStep,
     action: str,
     reason_category: str | None = None,
     support_reference: str | None = None,
@@ -89,12 +110,13 @@ def record_flag_request(
     valid_to: str | None = None,
     note: str | None = None,
 ) -> dict:
+    """Record what the first person asks; returns the small values the workflow carries."""
     session = context.session
-    person = resident(session, resident_id)
+    person = resident(session, case_resident_id(session, context.case_id))
     if action not in REQUEST_ACTIONS:
         raise ExchangeError("フラグの操作（設定・延長・解除）が正しくありません。")
     flag = _flag(session, person.id)
-    staff = performer(context)
+    staff = context.session.get(Staff, context.staff_id) if context.staff_id else None
     start, end = _day(valid_from), _day(valid_to)
     if action == "set":
         if reason_category not in set(ReasonCategory) or not (support_reference or "").strip() or start is None:
@@ -131,13 +153,12 @@ def record_flag_request(
     return {"request_event_id": event.id, "problem": None}
 
 
-def record_flag_decision(
-    context: HandlerContext, resident_id: int, action: str, verdict: str, note: str | None = None
-) -> dict:
+def record_flag_decision(context: FlagStep, verdict: str, note: str | None = None) -> dict:
+    """Record the second person's verdict on the case's latest request (設定・延長・解除)."""
     session = context.session
-    person = resident(session, resident_id)
+    person = resident(session, case_resident_id(session, context.case_id))
     flag = _flag(session, person.id)
-    staff = performer(context)
+    staff = context.session.get(Staff, context.staff_id) if context.staff_id else None
     request = session.scalars(
         select(AutoResponseFlagEvent)
         .where(AutoResponseFlagEvent.case_id == context.case_id,
@@ -147,6 +168,7 @@ def record_flag_decision(
     if request is None:
         raise ExchangeError("確認する依頼が見つかりません。")
     confirmed = verdict == "confirm"
+    action = next(key for key, value in REQUEST_ACTIONS.items() if value == request.action)
     session.add(AutoResponseFlagEvent(
         resident_id=person.id, case_id=context.case_id,
         action=FlagEventAction.CONFIRMED if confirmed else FlagEventAction.REJECTED,
@@ -221,18 +243,6 @@ def flag_reminder(context: HandlerContext, resident_id: int) -> dict:
     return {"active": active}
 
 
-register(
-    "exchange/record_flag_request", record_flag_request,
-    ["resident_id", "action", Parameter("reason_category", required=False),
-     Parameter("support_reference", required=False), Parameter("valid_from", required=False),
-     Parameter("valid_to", required=False), Parameter("note", required=False)],
-    "自動応答不可フラグの設定・延長・解除の依頼を記録する",
-)
-register(
-    "exchange/record_flag_decision", record_flag_decision,
-    ["resident_id", "action", "verdict", Parameter("note", required=False)],
-    "自動応答不可フラグの依頼内容の確認（二人目）を記録する",
-)
 register("exchange/send_flag", send_flag, ["resident_id", "action"], "自動応答不可フラグを中間サーバに送る")
 register(
     "exchange/record_flag_ack", record_flag_ack, ["resident_id", "action", "ack"],

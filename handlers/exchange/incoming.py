@@ -29,6 +29,7 @@ from models.case import Case
 from models.incoming_query import IncomingQuery
 from models.provision_record import ProvisionRecord
 from models.resident import Resident
+from models.task import TaskEvent
 
 # 照会許可用照合リスト, our side as provider: 主務省令第2条の表 第25項・第26項.
 PROVISION_LIST = frozenset({("25", "vaccination_records"), ("26", "vaccination_records")})
@@ -73,13 +74,21 @@ def check_incoming(context: HandlerContext, incoming_query_id: int) -> dict:
     }
 
 
+def _reason(session: Session, case_id: int, note_id: int | None) -> str:
+    """The reason a person gave for withholding, kept in the case history (not the workflow)."""
+    if note_id is None:
+        return ""
+    event = session.get(TaskEvent, int(note_id))
+    return (event.note or "").strip() if event is not None and event.case_id == case_id else ""
+
+
 def answer_incoming(
     context: HandlerContext,
     incoming_query_id: int,
     decision: str,
     choice: str | None = None,
     dose_numbers: str | None = None,
-    reason: str | None = None,
+    reason_note_id: int | None = None,
 ) -> dict:
     session = context.session
     incoming = _incoming(session, incoming_query_id)
@@ -110,7 +119,7 @@ def answer_incoming(
         elif outcome is p.AnswerOutcome.WITHHELD:
             records = []
         if outcome is not p.AnswerOutcome.PROVIDED:
-            note = (reason or "").strip()[:200] or p.ErrorCode.WITHHELD.label
+            note = _reason(session, context.case_id, reason_note_id)[:200] or p.ErrorCode.WITHHELD.label
             error = p.ErrorInfo(code=p.ErrorCode.WITHHELD, message=note)
     request = prepare_answer(
         session, settings.current().intermediary, incoming, outcome=outcome,
@@ -140,6 +149,6 @@ register("exchange/check_incoming", check_incoming, ["incoming_query_id"], "情�
 register(
     "exchange/answer_incoming", answer_incoming,
     ["incoming_query_id", "decision", Parameter("choice", required=False),
-     Parameter("dose_numbers", required=False), Parameter("reason", required=False)],
+     Parameter("dose_numbers", required=False), Parameter("reason_note_id", required=False)],
     "情報照会に回答する（情報提供等記録を残す）",
 )

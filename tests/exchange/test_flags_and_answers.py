@@ -3,6 +3,7 @@ municipalities' queries (automatic, or only after a person decides)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -24,6 +25,7 @@ from models import (
     VaccinationRecord,
 )
 from models.case import Case, Procedure
+from models.staff import Role
 from tests.exchange.conftest import CITY, HAKUSAN, KEY_ID, SECRET, wait_for
 from web.exchange import jobs
 from workflows.errors import SeparationOfDutiesViolation
@@ -45,6 +47,11 @@ def start_flag(exchange, person, actor, action: str = "set") -> int:
 def blocked(exchange, person) -> bool:
     with exchange.db.transaction() as session:
         return is_blocked(session, person.id)
+
+
+def readable(state_json: str) -> str:
+    """The serialized workflow state with its Japanese text unescaped."""
+    return json.dumps(json.loads(state_json), ensure_ascii=False)
 
 
 def token(exchange, person) -> str:
@@ -100,6 +107,32 @@ def test_the_flag_is_refused_when_requester_and_confirmer_are_the_same_person(ex
     assert exchange.ready(case_id, "confirm_flag")
 
 
+
+def test_the_reason_reference_and_notes_of_a_flag_stay_out_of_the_workflow_state(exchange, people, actors):
+    person = people(24)
+    case_id = start_flag(exchange, person, actors["flag1"])
+    exchange.complete(case_id, "request_flag", actors["flag1"], {**REQUEST, "note": "配偶者からの暴力の申出"})
+    exchange.complete(case_id, "confirm_flag", actors["flag2"], CONFIRM)
+    exchange.work()
+    exchange.work(datetime(2027, 10, 1, 0, 1, tzinfo=UTC))
+    exchange.complete(case_id, "review_expiry", actors["flag2"],
+                      {"action": "extend", "new_valid_to": "2028-10-31", "new_reference": "支援第2027-0107号",
+                       "review_note": "市民課に延長を確認"})
+    exchange.complete(case_id, "confirm_review", actors["flag1"], CONFIRM)
+    secrets = ['"dv"', "支援第2026-0031号", "支援第2027-0107号", "配偶者からの暴力の申出", "市民課に延長を確認",
+               "決定通知と照合"]
+    with exchange.db.transaction() as session:
+        state = readable(session.scalars(select(ProcessInstance.state_json)
+                                         .where(ProcessInstance.case_id == case_id)).one())
+        assert [s for s in secrets if s in state] == []
+        task_data = str(session.scalars(select(TaskEvent.data).where(TaskEvent.case_id == case_id)).all())
+        assert [s for s in secrets if s.strip('"') in task_data] == []
+        # ... while the flag's history keeps all of it.
+        events = session.scalars(select(AutoResponseFlagEvent).order_by(AutoResponseFlagEvent.id)).all()
+        kept = " ".join(f"{e.reason_category} {e.support_reference} {e.note}" for e in events)
+        assert all(s.strip('"') in kept for s in secrets)
+
+
 def test_a_month_before_expiry_staff_must_decide_and_an_extension_is_confirmed_by_another(
     exchange, people, actors
 ):
@@ -151,15 +184,16 @@ def incoming(exchange, person) -> dict:
 
 
 def test_a_flagged_persons_query_waits_for_a_person_while_an_unflagged_one_is_answered_at_once(
-    exchange, people, actors
+    exchange, people, actors, staff_client
 ):
     flagged, plain = people(24), people(25)
     with exchange.db.transaction() as session:
-        session.add(VaccinationRecord(
-            resident_id=plain.id, dose_number=1, vaccinated_on=date(2025, 10, 20), product="コミナティ筋注シリンジ12歳以上用",
-            manufacturer="ファイザー", lot_no="AB1234", clinic="金沢市架空クリニック", category="routine_b",
-            municipality_code=CITY,
-        ))
+        for person, lot_no in ((plain, "AB1234"), (flagged, "CD5678")):
+            session.add(VaccinationRecord(
+                resident_id=person.id, dose_number=1, vaccinated_on=date(2025, 10, 20),
+                product="コミナティ筋注シリンジ12歳以上用", manufacturer="ファイザー", lot_no=lot_no,
+                clinic="金沢市架空クリニック", category="routine_b", municipality_code=CITY,
+            ))
     set_flag(exchange, flagged, actors["flag1"], actors["flag2"])
 
     sent = incoming(exchange, flagged)
@@ -178,6 +212,10 @@ def test_a_flagged_persons_query_waits_for_a_person_while_an_unflagged_one_is_an
     assert [r["dose_number"] for r in answer["records"]] == [1]
     assert exchange.state()["answers"] == [answer]
 
+    # The person deciding sees, beside the form, who asks and what an answer would send.
+    officer, _ = staff_client(Role.FLAG_OFFICER)
+    summary = officer.get(f"/tasks/{exchange.ready(flagged_case, 'manual_review')}").get_data(as_text=True)
+    assert HAKUSAN in summary and "1回目 2025-10-20" in summary and "CD5678" in summary
     exchange.complete(flagged_case, "manual_review", actors["flag1"],
                       {"content_checked": True, "choice": "withhold", "withhold_reason": "支援措置中のため提供しない"})
     assert len(exchange.state()["answers"]) == 1
@@ -197,6 +235,10 @@ def test_a_flagged_persons_query_waits_for_a_person_while_an_unflagged_one_is_an
                                         "product": "コミナティ筋注シリンジ12歳以上用"}]
         statuses = dict(session.execute(select(IncomingQuery.case_id, IncomingQuery.status)).all())
         assert statuses[flagged_case] == "withheld"
+        assert records[1].reason == "支援措置中のため提供しない"
+        state = readable(session.scalars(select(ProcessInstance.state_json)
+                                         .where(ProcessInstance.case_id == flagged_case)).one())
+        assert "支援措置中のため提供しない" not in state
 
 
 def _incoming_message(person_token: str) -> bytes:

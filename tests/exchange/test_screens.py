@@ -3,6 +3,7 @@ the 個別通知 PDF, and proposing 転入者 queries after a registry import.""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
@@ -121,3 +122,68 @@ def test_the_purge_command_deletes_expired_results_and_logs_each(app, db, cli, p
         assert len(session.scalars(select(QueryResult)).all()) == 1
     [row] = logged(db, person.atena_no)
     assert "R8-XFER-000009" in row.detail and row.staff_id is None
+
+
+def ready_task(db, case_id: int, bpmn_id: str) -> str:
+    with db.transaction() as session:
+        return session.scalars(select(HumanTask.task_guid).where(
+            HumanTask.case_id == case_id, HumanTask.bpmn_id == bpmn_id, HumanTask.state == "ready")).one()
+
+
+def submit_task(client, guid: str, data: dict) -> str:
+    page = client.get(f"/tasks/{guid}").get_data(as_text=True)
+    revision = page.split('name="_revision" value="', 1)[1].split('"', 1)[0]
+    response = client.post(f"/tasks/{guid}", data={**data, "_revision": revision,
+                                                   "csrf_token": csrf_token(client, f"/tasks/{guid}")},
+                           follow_redirects=True)
+    return response.get_data(as_text=True)
+
+
+def test_the_confirmer_sees_the_request_beside_the_form_and_the_resident_page_shows_the_flag(
+    app, db, staff_client, people
+):
+    person = people(33)
+    first, _ = staff_client(Role.FLAG_OFFICER)
+    second, _ = staff_client(Role.FLAG_OFFICER)
+    url = f"/exchange/residents/{person.atena_no}/flag"
+    assert first.get(url).get_data(as_text=True).count('name="action"') == 1  # a browser sends each one
+    first.post(url, data={"action": "set", "csrf_token": csrf_token(first, url)})
+    with db.transaction() as session:
+        case_id = session.scalars(select(Case.id)).one()
+    submit_task(first, ready_task(db, case_id, "request_flag"), {
+        "reason_category": "stalker", "support_reference": "支援第2026-0044号", "valid_from": "2026-11-01",
+        "evidence_checked": "y", "note": "警察署長の意見書あり"})
+
+    page = second.get(f"/tasks/{ready_task(db, case_id, 'confirm_flag')}").get_data(as_text=True)
+    assert "ストーカー行為等" in page and "支援第2026-0044号" in page
+    assert "2026-11-01 〜 2027-10-31" in page and "警察署長の意見書あり" in page
+
+    supervisor, _ = staff_client(Role.SUPERVISOR)
+    clerk, _ = staff_client(Role.COUNTER)
+    for client in (supervisor, clerk):
+        client.post(f"/residents/{person.id}/open", data={
+            "csrf_token": csrf_token(client, "/residents/"), "reason": "本人・代理人からの問い合わせ", "reason_other": ""})
+    assert "状態: 設定されていません" in supervisor.get(f"/residents/{person.id}").get_data(as_text=True)
+    submit_task(second, ready_task(db, case_id, "confirm_flag"), {"verdict": "confirm", "evidence_checked": "y"})
+    shown = supervisor.get(f"/residents/{person.id}").get_data(as_text=True)
+    assert "状態: 設定中（2026-11-01 〜 2027-10-31、中間サーバへの登録待ち）" in shown
+    assert "自動応答不可フラグ" not in clerk.get(f"/residents/{person.id}").get_data(as_text=True)
+    flag_views = [row for row in logged(db, person.atena_no) if "住民の詳細画面で自動応答不可フラグ" in (row.detail or "")]
+    assert len(flag_views) == 2 and all(row.action == "view" for row in flag_views)
+
+
+def test_a_persons_flag_case_stays_off_the_case_screens_of_counter_staff(app, db, staff_client, people):
+    person = people(34)
+    with db.transaction() as session:
+        case = Case(case_no="R8-FLAG-000001", procedure=Procedure.AUTO_RESPONSE_BLOCK, resident_id=person.id)
+        session.add(case)
+        session.flush()
+        case_id = case.id
+    clerk, _ = staff_client(Role.COUNTER)
+    supervisor, _ = staff_client(Role.SUPERVISOR)
+    assert clerk.get(f"/cases/{case_id}").status_code == 404
+    assert supervisor.get(f"/cases/{case_id}").status_code == 200
+    listed = re.compile(r'<a href="/cases/\d+\?reason=[^"]*">R8-FLAG-000001</a>')
+    for client, shown in ((clerk, False), (supervisor, True)):
+        page = client.get("/cases", query_string={"procedure": "auto_response_block"}).get_data(as_text=True)
+        assert bool(listed.search(page)) is shown

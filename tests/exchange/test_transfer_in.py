@@ -83,6 +83,8 @@ def test_a_younger_transfer_in_gets_no_notice_and_only_the_chosen_doses(exchange
     page = clerk.get(f"/exchange/cases/{case_id}").get_data(as_text=True)
     returned = exchange.simulator.simulator.population.records(_token(exchange, person), HAKUSAN)
     assert all(dose.lot_no in page for dose in returned) and "自動削除" in page
+    task_screen = clerk.get(f"/tasks/{exchange.ready(case_id, 'review_history')}").get_data(as_text=True)
+    assert all(dose.lot_no in task_screen for dose in returned) and "照会結果の自動削除" in task_screen
     exchange.complete(case_id, "review_history", actors["madoguchi"], {"accept": "some", "dose_numbers": "1,9"})
     assert exchange.ready(case_id, "review_history")  # dose 9 never came back: choose again
     assert count(exchange, VaccinationRecord) == 0

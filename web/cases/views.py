@@ -13,10 +13,10 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from models.access_log import ACCESS_REASONS, AccessAction
-from models.case import Case, CaseStatus, Procedure
+from models.case import PROTECTED_PROCEDURES, Case, CaseStatus, Procedure
 from models.process import InstanceStatus, ProcessInstance
 from models.staff import Role
 from models.task import HumanTask, HumanTaskState
@@ -48,9 +48,15 @@ DEFAULT_REASONS = {
 }
 
 
+def _sees_protected() -> bool:
+    """A person's flag cases and incoming queries (PROTECTED_PROCEDURES) are for supervisors here."""
+    return Role.SUPERVISOR in current_staff().roles
+
+
 def _case_or_404(case_id: int) -> Case:
     case = db_session().get(Case, case_id)
-    if case is None:
+    if case is None or (case.procedure in PROTECTED_PROCEDURES and case.resident_id is not None
+                        and not _sees_protected()):
         abort(404)
     return case
 
@@ -193,6 +199,8 @@ def search():
             page_no = form.page.data or 1
             db = db_session()
             query = case_query(criteria)
+            if not _sees_protected():
+                query = query.where(or_(Case.procedure.not_in(PROTECTED_PROCEDURES), Case.resident_id.is_(None)))
             total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
             rows = db.execute(query.offset((page_no - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
             _log_search(criteria, form, rows, total)

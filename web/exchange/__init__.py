@@ -18,7 +18,7 @@ from workflows import timers
 
 
 def init_app(app: Flask, environ: Mapping[str, str] | None) -> None:
-    from web.exchange import callback, jobs, views
+    from web.exchange import callback, jobs, summary, views
     from web.forms.generic import discover as discover_forms
 
     discover_forms()  # the task forms the shipped processes name (web/forms/exchange.py)
@@ -39,5 +39,6 @@ def init_app(app: Flask, environ: Mapping[str, str] | None) -> None:
     timers.register_job("exchange", jobs.periodic_job(settings))
     app.register_blueprint(callback.bp)
     app.register_blueprint(views.bp)
+    summary.register()
     add_nav_entry(app, "中間サーバ連携", "exchange.index", order=40)
     add_nav_entry(app, "情報提供等記録", "exchange.provisions", order=41)

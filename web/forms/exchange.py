@@ -4,19 +4,34 @@ transfer_in_history: exchange_identity, exchange_history_review, exchange_query_
 exchange_query_wait; auto_response_block: exchange_flag_request, exchange_flag_removal,
 exchange_flag_confirm, exchange_flag_send, exchange_flag_review; incoming_query:
 exchange_manual_answer.
+
+Case data stays in Sesshu's tables: the flag forms record the request or the decision
+themselves (in `auto_response_flag_event`, through handlers.exchange.flags) and free-text
+notes and reasons go to the case history (`task_event` notes), so the workflow carries
+only decision values (選択肢, 接種回数, ids). When the engine only validates
+(`clean_form`), the recording runs in a savepoint rolled back.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from typing import Any
 
+from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from handlers.exchange.common import ExchangeError
+from handlers.exchange.flags import FlagStep, record_flag_decision, record_flag_request
 from models.auto_response_flag import REASON_LABELS
 from models.identifiers import IdentifierError, validate_municipality_code
+from models.task import TaskEvent
 from web.forms import JapaneseForm
 from web.forms.generic import JapaneseDateField, register
+from workflows import forms as engine_forms
+from workflows.errors import FormInvalid
+from workflows.forms import FormContext
 
 REQUIRED = InputRequired(message="入力してください")
 DOSES = re.compile(r"^\s*\d{1,2}(\s*[,、，]\s*\d{1,2})*\s*$")
@@ -168,17 +183,130 @@ class ManualAnswerForm(JapaneseForm):
             raise ValidationError("一部提供・提供しないときは理由を入力してください")
 
 
-FORMS = {
-    "exchange_identity": IdentityForm,
-    "exchange_history_review": HistoryReviewForm,
-    "exchange_query_next": QueryNextForm,
-    "exchange_query_wait": QueryWaitForm,
-    "exchange_flag_request": FlagRequestForm,
-    "exchange_flag_removal": FlagRemovalForm,
-    "exchange_flag_confirm": FlagConfirmForm,
-    "exchange_flag_send": FlagSendForm,
-    "exchange_flag_review": FlagReviewForm,
-    "exchange_manual_answer": ManualAnswerForm,
+# --- registration -------------------------------------------------------------------------
+
+Recorder = Callable[[JapaneseForm, FormContext], dict[str, Any]]
+
+# Free-text fields kept in the case history instead of the workflow's data.
+NOTE_FIELDS = ("note",)
+
+
+def _text(value: Any) -> str | None:
+    return str(value).strip() or None if value else None
+
+
+def _day(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _step(context: FormContext) -> FlagStep:
+    return FlagStep(context.session, context.case_id, context.staff_id, context.now)
+
+
+def _request_set(form: FlagRequestForm, context: FormContext) -> dict[str, Any]:
+    request = record_flag_request(
+        _step(context), "set", reason_category=form.reason_category.data,
+        support_reference=form.support_reference.data, valid_from=_day(form.valid_from.data),
+        valid_to=_day(form.valid_to.data), note=form.note.data,
+    )
+    return {"evidence_checked": True, "flag_request": request}
+
+
+def _request_removal(form: FlagRemovalForm, context: FormContext) -> dict[str, Any]:
+    request = record_flag_request(_step(context), "remove", note=form.removal_reason.data)
+    return {"evidence_checked": True, "flag_request": request}
+
+
+def _request_review(form: FlagReviewForm, context: FormContext) -> dict[str, Any]:
+    action = form.action.data
+    request = record_flag_request(
+        _step(context), action, support_reference=_text(form.new_reference.data),
+        valid_to=_day(form.new_valid_to.data), note=form.review_note.data,
+    )
+    return {"action": action, "flag_request": request}
+
+
+def _decide(form: FlagConfirmForm, context: FormContext) -> dict[str, Any]:
+    state = record_flag_decision(_step(context), form.verdict.data, note=form.confirm_note.data)
+    return {"verdict": form.verdict.data, "evidence_checked": bool(form.evidence_checked.data),
+            "flag_state": state}
+
+
+def _history_note(context: FormContext, text: str | None) -> int | None:
+    """Store `text` in the case history (a `task_event` note); its id, or None when empty."""
+    if not text:
+        return None
+    event = TaskEvent(case_id=context.case_id, task_guid=context.task_guid, bpmn_id=context.bpmn_id,
+                      action="note", actor_id=context.staff_id, at=context.now, note=text)
+    context.session.add(event)
+    context.session.flush()
+    return event.id
+
+
+def _values(form: JapaneseForm) -> dict[str, Any]:
+    return {name: value for name, value in form.data.items() if name not in ("csrf_token", "submit")}
+
+
+def _notes_to_history(form: JapaneseForm, context: FormContext) -> dict[str, Any]:
+    """Keep the form's decision values; its free-text note goes to the case history."""
+    values = _values(form)
+    for name in NOTE_FIELDS:
+        if name in values and (text := _text(values.pop(name))):
+            _history_note(context, f"{getattr(form, name).label.text}: {text}")
+    return values
+
+
+def _manual_answer(form: ManualAnswerForm, context: FormContext) -> dict[str, Any]:
+    values = _values(form)
+    values["reason_note_id"] = _history_note(context, _text(values.pop("withhold_reason")))
+    return values
+
+
+def _formdata(data: Mapping[str, Any]) -> MultiDict:
+    if isinstance(data, MultiDict):
+        return data
+    return MultiDict({key: ("y" if value is True else value) for key, value in data.items()
+                      if value not in (None, False)})
+
+
+def clean(form_class: type[JapaneseForm], recorder: Recorder, data: Mapping[str, Any],
+          context: FormContext) -> dict[str, Any]:
+    """Validate `data`, then record it (in a savepoint; rolled back unless completing)."""
+    form = form_class(formdata=_formdata(data), meta={"csrf": False})
+    if not form.validate():
+        raise FormInvalid({getattr(form, name).label.text: "、".join(errors) for name, errors in form.errors.items()})
+    savepoint = context.session.begin_nested()
+    try:
+        result = recorder(form, context)
+    except ExchangeError as exc:
+        savepoint.rollback()
+        raise FormInvalid({"自動応答不可フラグ": str(exc)}) from exc
+    if context.completing:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+    return result
+
+
+FORMS: dict[str, tuple[type[JapaneseForm], Recorder]] = {
+    "exchange_identity": (IdentityForm, _notes_to_history),
+    "exchange_history_review": (HistoryReviewForm, _notes_to_history),
+    "exchange_query_next": (QueryNextForm, _notes_to_history),
+    "exchange_query_wait": (QueryWaitForm, _notes_to_history),
+    "exchange_flag_request": (FlagRequestForm, _request_set),
+    "exchange_flag_removal": (FlagRemovalForm, _request_removal),
+    "exchange_flag_confirm": (FlagConfirmForm, _decide),
+    "exchange_flag_send": (FlagSendForm, _notes_to_history),
+    "exchange_flag_review": (FlagReviewForm, _request_review),
+    "exchange_manual_answer": (ManualAnswerForm, _manual_answer),
 }
-for _key, _form in FORMS.items():
-    register(_key, _form)
+
+
+def _register(key: str, form_class: type[JapaneseForm], recorder: Recorder) -> None:
+    register(key, form_class)
+    engine_forms.register_form(key, lambda data, context: clean(form_class, recorder, data, context),
+                               needs_context=True)
+
+
+for _key, (_form, _recorder) in FORMS.items():
+    _register(_key, _form, _recorder)

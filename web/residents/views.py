@@ -21,7 +21,7 @@ from handlers.resident_search import (
     search_by_voucher_no,
 )
 from models.access_log import AccessAction
-from models.case import Case, CaseStatus, Procedure
+from models.case import PROTECTED_PROCEDURES, Case, CaseStatus, Procedure
 from models.resident import Resident, ResidentStatus, Sex
 from models.wareki import format_wareki
 from web.access_log import log_access
@@ -130,9 +130,11 @@ def show(resident_id: int):
         return render_template("residents/reason.html", form=ReasonForm(), resident_id=resident.id)
     session = db_session()
     settings = current_app.config["SESSHU"]
+    shown = shows_flag()
     cases = session.scalars(select(Case).where(Case.resident_id == resident.id)
                             .order_by(Case.opened_at.desc())).all()
-    shown = shows_flag()
+    if not shown:
+        cases = [c for c in cases if c.procedure not in PROTECTED_PROCEDURES]
     page = render_template(
         "residents/show.html", resident=resident, reason=reason,
         status_label=ResidentStatus(resident.status).label, sex_label=Sex(resident.sex).label,
