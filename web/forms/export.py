@@ -5,10 +5,11 @@ from __future__ import annotations
 import unicodedata
 
 from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 
 from models.export_request import ExportKind
 from web.forms import JapaneseForm
+from web.forms.approval import ApprovalForm
 from web.forms.generic import register
 
 MAX_PERIOD_DAYS = 366
@@ -99,26 +100,8 @@ class ExportRequestForm(JapaneseForm):
         return period
 
 
-DECISIONS = [("approve", "承認する"), ("reject", "却下する")]
-
-
-class ExportApprovalForm(JapaneseForm):
+class ExportApprovalForm(ApprovalForm):
     """書き出しの承認: a supervisor other than the requester decides."""
-
-    decision = SelectField("判断", choices=[("", "選んでください"), *DECISIONS],
-                           validators=[InputRequired(message="選んでください")])
-    decision_comment = TextAreaField("コメント（却下の理由など）", validators=[Optional(), Length(max=200)])
-
-    def validate_decision(self, field: SelectField) -> None:
-        if field.data not in dict(DECISIONS):
-            raise ValidationError("承認するか却下するかを選んでください")
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.decision.data == "reject" and not (self.decision_comment.data or "").strip():
-            self.decision_comment.errors = [*self.decision_comment.errors, "却下の理由を入力してください"]
-            valid = False
-        return valid
 
 
 register("export_request", ExportRequestForm)
