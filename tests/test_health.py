@@ -36,3 +36,31 @@ def test_front_page_leads_to_the_japanese_login_page(client):
     body = response.get_data(as_text=True)
     assert 'lang="ja"' in body
     assert "ログイン" in body
+
+
+def test_a_lost_database_gives_a_japanese_503_page_without_touching_the_database(environ, make_staff):
+    """The error page of a failed request must not need the database that just failed."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.exc import OperationalError
+
+    from models.staff import Role
+    from tests.auth_helpers import log_in
+    from web.security import login_only
+
+    app = create_app(environ)  # an app of its own: the extra route stays out of the shared one
+
+    @app.get("/lost-database")
+    @login_only
+    def lost_database():
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    client = app.test_client()
+    log_in(client, make_staff("madoguchi-lost", Role.COUNTER), datetime.now(UTC))
+    response = client.get("/lost-database")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "データベースに一時的に接続できません" in text and 'lang="ja"' in text
+    assert "ログアウト" not in text  # no staff menu: it would read the database
+    assert "Traceback" not in text and "server closed" not in text
+    app.extensions["sesshu_db"].dispose()
