@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from models import AutoResponseFlag, Case, HumanTask, Role
@@ -50,7 +51,7 @@ def test_one_officer_requests_another_confirms_and_the_acknowledgement_shows(
         assert "設定なし" in page.locator("main").inner_text()
         page.get_by_role("button", name="フラグの設定を依頼する（二者確認）").click()
 
-        assert page.locator("h1").inner_text() == "フラグ設定の依頼（理由・支援措置の確認）"
+        expect(page.locator("h1")).to_have_text("フラグ設定の依頼（理由・支援措置の確認）")
         page.get_by_label("理由区分").select_option("dv")
         page.get_by_label("支援措置の決定番号等").fill("支援第2026-0052号")
         page.get_by_label("支援措置の開始日").fill("2026-11-01")
@@ -74,7 +75,7 @@ def test_one_officer_requests_another_confirms_and_the_acknowledgement_shows(
         log_in(other, base, confirmer)
         other.goto(f"{base}/inbox/group")
         other.locator("tr", has_text=case_no).get_by_role("button", name="担当する").click()
-        assert other.locator("h1").inner_text() == "依頼内容の確認（二人目・証拠書類と照合）"
+        expect(other.locator("h1")).to_have_text("依頼内容の確認（二人目・証拠書類と照合）")
         summary = other.locator("aside").inner_text()
         assert "DV（配偶者等からの暴力）" in summary and "支援第2026-0052号" in summary
         assert "2026-11-01 〜 2027-10-31" in summary

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from models.case import Procedure
 from models.staff import Role
@@ -30,7 +31,7 @@ def log_in(page, live_server: str, account) -> None:
     page.get_by_role("button", name="次へ").click()
     page.get_by_label("確認コード").fill(pyotp.TOTP(account.secret).now())
     page.get_by_role("button", name="ログイン").click()
-    assert page.locator("h1").inner_text() == "予防接種事務 案件管理システム"
+    expect(page.locator("h1")).to_have_text("予防接種事務 案件管理システム")
 
 
 def element_classes(page, bpmn_id: str) -> set[str]:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from models import Role
 from tests.auth_helpers import PASSWORD
@@ -45,7 +46,7 @@ def test_clerk_claims_from_the_group_inbox_keeps_a_draft_over_a_reload_and_compl
     page.screenshot(path=str(screenshot_dir / "inbox.png"), full_page=True)
     row.get_by_role("button", name="担当する").click()
 
-    assert page.locator("h1").inner_text() == "申請受付"
+    expect(page.locator("h1")).to_have_text("申請受付")
     assert "を担当しました" in page.locator(".flash-success").inner_text()
     page.get_by_label("備考").fill("本人確認は運転免許証で実施")
     page.wait_for_selector("#draft-status[data-state=saved]")
@@ -80,7 +81,7 @@ def test_bulk_claim_shows_a_progress_bar_until_done(page, live_server, make_staf
     page.get_by_label("すべて選ぶ").check()
     page.get_by_role("button", name="まとめて担当する").click()
 
-    assert page.locator("h1").inner_text() == "作業の一括担当 3件"
+    expect(page.locator("h1")).to_have_text("作業の一括担当 3件")
     page.wait_for_selector("#job-status:text('完了')")
     assert page.locator("#job-bar").get_attribute("value") == "100"
     assert "3件のうち3件を担当しました" in page.locator("#job-message").inner_text()

@@ -2,6 +2,7 @@
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from models.staff import Role
 from tests.auth_helpers import PASSWORD
@@ -15,7 +16,7 @@ def test_staff_logs_in_with_password_and_totp_and_sees_their_screens(page, live_
     page.on("pageerror", lambda error: errors.append(str(error)))
 
     page.goto(live_server + "/")
-    assert page.locator("h1").inner_text() == "ログイン"  # nothing is shown before login
+    expect(page.locator("h1")).to_have_text("ログイン")  # nothing is shown before login
     page.get_by_label("職員ID").fill(account.login_id)
     page.get_by_label("パスワード").fill(PASSWORD)
     page.get_by_role("button", name="次へ").click()
@@ -23,7 +24,7 @@ def test_staff_logs_in_with_password_and_totp_and_sees_their_screens(page, live_
     page.get_by_label("確認コード").fill(pyotp.TOTP(account.secret).now())
     page.get_by_role("button", name="ログイン").click()
 
-    assert page.locator("h1").inner_text() == "予防接種事務 案件管理システム"
+    expect(page.locator("h1")).to_have_text("予防接種事務 案件管理システム")
     assert "監査担当" in page.content()
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(246, 248, 250)"  # sesshu.css was served and applied under the CSP
@@ -40,4 +41,4 @@ def test_wrong_code_keeps_the_person_out(page, live_server, make_staff):
     page.get_by_role("button", name="ログイン").click()
     assert page.locator("h1").inner_text() != "予防接種事務 案件管理システム"
     page.goto(live_server + "/")
-    assert page.locator("h1").inner_text() == "ログイン"
+    expect(page.locator("h1")).to_have_text("ログイン")

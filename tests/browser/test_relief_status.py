@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from models import Role
@@ -41,7 +42,7 @@ def test_claim_received_on_the_screens_shows_documents_being_checked_to_the_clai
     page.get_by_role("link", name="救済請求").first.click()
     page.get_by_role("link", name="請求を受け付ける").click()
     page.get_by_role("button", name="受付を開始する").click()
-    assert page.locator("h1").inner_text() == "請求受付"
+    expect(page.locator("h1")).to_have_text("請求受付")
     page.get_by_label("宛名番号（接種を受けた方）").fill(vaccinated.atena_no)
     page.get_by_label("接種記録の番号").fill(record_no)
     page.get_by_label("接種区分").select_option("special_temporary")

@@ -4,6 +4,7 @@ from datetime import date
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from models import AccessLog, Resident
 from models.demo.people import synthetic_my_number
@@ -33,7 +34,7 @@ def test_search_give_a_reason_and_open_the_resident_page(page, live_server, make
     page.get_by_role("button", name="ログイン").click()
 
     page.get_by_role("link", name="住民検索").first.click()
-    assert page.locator("h1").inner_text() == "住民検索"
+    expect(page.locator("h1")).to_have_text("住民検索")
     assert page.get_by_label("個人番号").count() == 0  # no permission, no field
     page.get_by_label("氏名（漢字またはカナ）").fill("高橋")
     page.get_by_label("生年月日", exact=False).fill("昭和50年8月15日")
