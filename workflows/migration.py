@@ -274,7 +274,7 @@ def _sync_rows(session: Session, handle: runtime.Handle, before: runtime.Snapsho
 
 def _event(session: Session, handle: runtime.Handle, action: str, actor: Actor, now: datetime, note: str,
            migration_id: int) -> None:
-    session.connection().execute(rows.INSERT_EVENTS, [{
+    rows.insert_events(session, [{
         "case_id": handle.instance.case_id, "instance_id": handle.instance.id, "action": action,
         "actor_id": actor.staff_id, "at": now, "task_guid": None, "bpmn_id": None, "terminal": actor.terminal,
         "data": {"migration_id": migration_id}, "note": note}])

@@ -1,8 +1,9 @@
-"""Plain-row access to the engine's tables on the hot path (Core statements, no ORM units).
+"""Plain-row access to the engine's tables on the hot path (prepared statements, no ORM units).
 
 A task completion is a handful of statements; going through the ORM unit of work for
 each costs several times more than the statement itself, so the engine reads and writes
-these rows with Core on the session's own connection (same transaction).
+these rows with statements prepared once (workflows/prepared.py) on the session's own
+connection, in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from models.case import Case
 from models.process import ProcessDefinition, ProcessInstance
 from models.task import HumanTask, TaskEvent
+from workflows.prepared import Prepared
 
 INSTANCES = ProcessInstance.__table__
 DEFINITIONS = ProcessDefinition.__table__
@@ -73,12 +75,12 @@ def instance_select():
 
 
 def instance_by_id(session: Session, instance_id: int) -> InstanceRow | None:
-    row = session.connection().execute(_INSTANCE_BY_ID, {"instance_id": instance_id}).one_or_none()
+    row = _INSTANCE_BY_ID.first(session, {"instance_id": instance_id})
     return InstanceRow(*row) if row else None
 
 
 def task_with_instance(session: Session, task_guid: str) -> tuple[TaskRow, InstanceRow] | None:
-    row = session.connection().execute(_TASK_WITH_INSTANCE, {"guid": task_guid}).one_or_none()
+    row = _TASK_WITH_INSTANCE.first(session, {"guid": task_guid})
     if row is None:
         return None
     split = len(INSTANCE_COLUMNS)
@@ -86,30 +88,64 @@ def task_with_instance(session: Session, task_guid: str) -> tuple[TaskRow, Insta
 
 
 def state_json(session: Session, instance_id: int) -> str:
-    return session.connection().execute(_STATE_JSON, {"instance_id": instance_id}).scalar_one()
+    return _STATE_JSON.first(session, {"instance_id": instance_id})[0]
 
 
-# Statements built once: constructing a statement costs more than running it on SQLite.
-_TASK_WITH_INSTANCE = (
+_TASK_WITH_INSTANCE = Prepared(
     instance_select().add_columns(*TASK_COLUMNS)
     .join(TASKS, TASKS.c.instance_id == INSTANCES.c.id)
     .where(TASKS.c.task_guid == bindparam("guid"))
 )
-_INSTANCE_BY_ID = instance_select().where(INSTANCES.c.id == bindparam("instance_id"))
-_STATE_JSON = select(INSTANCES.c.state_json).where(INSTANCES.c.id == bindparam("instance_id"))
-_SAVE_INSTANCE = update(INSTANCES).where(
-    INSTANCES.c.id == bindparam("b_id"), INSTANCES.c.revision == bindparam("b_revision")
+_INSTANCE_BY_ID = Prepared(instance_select().where(INSTANCES.c.id == bindparam("instance_id")))
+_STATE_JSON = Prepared(select(INSTANCES.c.state_json).where(INSTANCES.c.id == bindparam("instance_id")))
+_SAVED_INSTANCE_COLUMNS = (
+    "state_json", "serializer_version", "revision", "state_token", "status", "next_timer_at", "error_message",
+    "error_count", "next_retry_at", "updated_at",
 )
-_UPDATE_TASK = update(TASKS).where(TASKS.c.id == bindparam("b_id"))
-INSERT_TASKS = insert(TASKS)
-INSERT_EVENTS = insert(TaskEvent.__table__)
+_SAVE_INSTANCE = Prepared(
+    update(INSTANCES).where(INSTANCES.c.id == bindparam("b_id"), INSTANCES.c.revision == bindparam("b_revision")),
+    keys=_SAVED_INSTANCE_COLUMNS,
+)
+TASK_ROW_COLUMNS = (
+    "task_guid", "instance_id", "case_id", "bpmn_id", "name", "lane", "role", "form_key", "state", "assignee_id",
+    "claimed_at", "due_at", "created_at", "completed_by_id", "completed_at",
+)
+EVENT_COLUMNS = (
+    "case_id", "instance_id", "action", "actor_id", "at", "task_guid", "bpmn_id", "terminal", "data", "note",
+)
+_INSERT_TASKS = Prepared(insert(TASKS), keys=TASK_ROW_COLUMNS)
+_INSERT_EVENTS = Prepared(insert(TaskEvent.__table__), keys=EVENT_COLUMNS)
 
 
 def save_instance(session: Session, instance_id: int, revision: int, values: dict) -> bool:
     """UPDATE … WHERE id = ? AND revision = ?; False when another change got there first."""
-    params = {"b_id": instance_id, "b_revision": revision, **values}
-    return session.connection().execute(_SAVE_INSTANCE, params).rowcount == 1
+    return _SAVE_INSTANCE.execute(session, {"b_id": instance_id, "b_revision": revision, **values}) == 1
 
 
 def update_task(session: Session, task_id: int, values: dict) -> None:
-    session.connection().execute(_UPDATE_TASK, {"b_id": task_id, **values})
+    _update_by_id(session, TASKS, task_id, values)
+
+
+def update_case(session: Session, case_id: int, values: dict) -> None:
+    _update_by_id(session, CASES, case_id, values)
+
+
+_UPDATES_BY_ID: dict[tuple[str, tuple[str, ...]], Prepared] = {}
+
+
+def _update_by_id(session: Session, table, row_id: int, values: dict) -> None:
+    key = (table.name, tuple(sorted(values)))
+    statement = _UPDATES_BY_ID.get(key)
+    if statement is None:
+        statement = _UPDATES_BY_ID[key] = Prepared(update(table).where(table.c.id == bindparam("b_id")), keys=key[1])
+    statement.execute(session, {"b_id": row_id, **values})
+
+
+def insert_tasks(session: Session, task_rows: list[dict]) -> None:
+    """New human-task rows, each with every column of TASK_ROW_COLUMNS."""
+    _INSERT_TASKS.execute_many(session, task_rows)
+
+
+def insert_events(session: Session, events: list[dict]) -> None:
+    """History rows, each with every column of EVENT_COLUMNS."""
+    _INSERT_EVENTS.execute_many(session, events)

@@ -34,6 +34,7 @@ from workflows import rows
 from workflows.cache import CACHE
 from workflows.definitions import SPECS
 from workflows.errors import Conflict, WorkflowError
+from workflows.prepared import Prepared
 from workflows.roles import role_for_lane
 from workflows.rows import InstanceRow
 from workflows.sandbox import ScriptError
@@ -50,10 +51,12 @@ TIMER_EVENTS = ("DurationTimerEventDefinition", "TimeDateEventDefinition", "Cycl
 MESSAGE_EVENT = "MessageEventDefinition"
 ROUTES = MessageRoute.__table__
 MILESTONES = CaseMilestone.__table__
-_KNOWN_MILESTONES = select(MILESTONES.c.task_guid).where(
-    MILESTONES.c.instance_id == bindparam("instance_id"), MILESTONES.c.task_guid.in_(bindparam("guids", expanding=True))
+_KNOWN_MILESTONE = Prepared(select(MILESTONES.c.id).where(
+    MILESTONES.c.instance_id == bindparam("instance_id"), MILESTONES.c.task_guid == bindparam("guid")
+))
+_INSERT_MILESTONES = Prepared(
+    insert(MILESTONES), keys=("case_id", "instance_id", "task_guid", "bpmn_id", "stage", "reached_at")
 )
-_INSERT_MILESTONES = insert(MILESTONES)
 
 
 def cache_version(instance: InstanceRow) -> tuple[int, str | None]:
@@ -285,7 +288,6 @@ def persist(
         "next_retry_at": now + retry_delay(instance.error_count + 1) if outcome.error else None,
         "updated_at": now,
     }
-    connection = session.connection()
     if not rows.save_instance(session, instance.id, instance.revision, values):
         raise Conflict("この案件は直前に他の職員または処理によって更新されました。画面を開き直してください。")
     instance.revision, instance.status, instance.state_token = values["revision"], status, values["state_token"]
@@ -309,7 +311,7 @@ def persist(
     if stage:
         case_values["stage"] = stage
     if case_values:
-        connection.execute(update(rows.CASES).where(rows.CASES.c.id == instance.case_id).values(**case_values))
+        rows.update_case(session, instance.case_id, case_values)
         existing = session.identity_map.get(identity_key(Case, instance.case_id))
         if existing is not None:
             session.expire(existing)
@@ -318,7 +320,7 @@ def persist(
     elif completed:
         handle.event("instance_completed", None, now)
     if handle.events:
-        connection.execute(rows.INSERT_EVENTS, handle.events)
+        rows.insert_events(session, handle.events)
         handle.events = []
     CACHE.put_after_commit(session, instance.id, cache_version(instance), (workflow, after))
     return after
@@ -362,7 +364,7 @@ def sync_human_tasks(session: Session, handle: Handle, after: Snapshot, now: dat
         )
         if props.milestone:
             milestone = props.milestone[:100]
-    session.connection().execute(rows.INSERT_TASKS, new_rows)
+    rows.insert_tasks(session, new_rows)
     return milestone
 
 
@@ -373,13 +375,11 @@ def record_milestones(
     completed counts once); returns the newest stage recorded, if any."""
     if not reached:
         return None
-    known = set(session.connection().execute(
-        _KNOWN_MILESTONES, {"instance_id": handle.instance.id, "guids": [r[0] for r in reached]}
-    ).scalars())
-    fresh = [r for r in reached if r[0] not in known]
+    instance_id = handle.instance.id
+    fresh = [r for r in reached if _KNOWN_MILESTONE.first(session, {"instance_id": instance_id, "guid": r[0]}) is None]
     if not fresh:
         return None
-    session.connection().execute(_INSERT_MILESTONES, [
+    _INSERT_MILESTONES.execute_many(session, [
         {"case_id": handle.instance.case_id, "instance_id": handle.instance.id, "task_guid": guid,
          "bpmn_id": bpmn_id, "stage": stage, "reached_at": now} for guid, bpmn_id, stage in fresh
     ])

@@ -11,7 +11,9 @@ replaced on the next call.
 
 from __future__ import annotations
 
+import ast
 import atexit
+import functools
 import json
 import os
 import queue
@@ -68,9 +70,25 @@ def _decode(obj: dict) -> Any:
     return obj
 
 
-def _plain(context: dict) -> dict:
-    # Task data may hold callables or modules left by the engine; they never cross over.
-    return {k: v for k, v in context.items() if not callable(v) and type(v).__name__ != "module"}
+def _needed(code: str, context: dict) -> dict:
+    """The part of `context` the code can read: the names it mentions, without callables or
+    modules the engine may have left in task data. Code in the sandbox has no `globals()`,
+    `vars()` or frame access, so a name it does not spell out cannot be reached; sending
+    only those keeps each round trip small however much data the case has gathered."""
+    names = _names_in(code)
+    return {
+        k: v for k, v in context.items()
+        if (names is None or k in names) and not callable(v) and type(v).__name__ != "module"
+    }
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_in(code: str) -> frozenset[str] | None:
+    try:
+        tree = ast.parse(code.strip())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # the worker reports the error; send everything meanwhile
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
 
 
 class _Worker:
@@ -142,11 +160,13 @@ class SandboxPool:
         self._lock = threading.Lock()
 
     def evaluate(self, expression: str, context: dict, external: dict | None = None) -> Any:
-        return self._call({"op": "eval", "code": expression, "ctx": _plain(context), "ext": external or {}})
+        return self._call({"op": "eval", "code": expression, "ctx": _needed(expression, context),
+                           "ext": _needed(expression, external or {})})
 
     def execute(self, script: str, context: dict, external: dict | None = None) -> dict:
         """Run a script; returns {"set": {name: new value}, "del": [removed names]}."""
-        return self._call({"op": "exec", "code": script, "ctx": _plain(context), "ext": external or {}})
+        return self._call({"op": "exec", "code": script, "ctx": _needed(script, context),
+                           "ext": _needed(script, external or {})})
 
     def _call(self, request: dict) -> Any:
         worker = self._idle.get()

@@ -79,6 +79,10 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         return pool().evaluate(expression, context, external_context)
 
     def execute(self, script, context, external_context=None):
+        plain = fastpath.trivial_script(script)
+        if plain is not None and (assigned := fastpath.run_script(plain, context, external_context)) is not None:
+            context.update(assigned)
+            return True
         changes = pool().execute(script, context, external_context)
         context.update(changes["set"])
         for name in changes["del"]:

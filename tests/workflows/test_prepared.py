@@ -1,0 +1,67 @@
+"""Statements run on the driver's cursor store and read exactly what SQLAlchemy Core would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import bindparam, insert, select, update
+
+from models import TaskEvent
+from tests.workflows.conftest import deploy_file
+from workflows import service
+from workflows.prepared import Prepared
+
+EVENTS = TaskEvent.__table__
+JST = timezone(timedelta(hours=9))
+
+
+@pytest.fixture
+def case_id(db, staff, clock) -> int:
+    deploy_file(db, "review_loop.bpmn")
+    with db.transaction() as session:
+        state = service.start_case(session, "relief", "review_loop", staff["madoguchi1"], clock=clock)
+    return state.case_id
+
+
+def test_a_prepared_insert_stores_the_same_values_as_core(db, case_id):
+    row = {"case_id": case_id, "instance_id": None, "action": "note", "actor_id": None,
+           "at": datetime(2026, 11, 26, 18, 30, 15, 250000, tzinfo=JST), "task_guid": None, "bpmn_id": None,
+           "terminal": "窓口 3番", "data": {"理由": "本人確認", "ids": [1, 2]}, "note": None}
+    columns = tuple(row)
+    with db.transaction() as session:
+        session.execute(insert(EVENTS), [row | {"action": "core"}])
+        Prepared(insert(EVENTS), keys=columns).execute_many(session, [row | {"action": "prepared"}])
+
+    stored = select(EVENTS.c.at, EVENTS.c.data, EVENTS.c.note, EVENTS.c.terminal).where(
+        EVENTS.c.action == bindparam("action"))
+    with db.transaction() as session:
+        by_core = session.execute(stored, {"action": "core"}).one()
+        by_prepared = session.execute(stored, {"action": "prepared"}).one()
+        read_back = Prepared(stored).first(session, {"action": "prepared"})
+    assert tuple(by_prepared) == tuple(by_core)
+    assert read_back == tuple(by_core)
+    assert read_back[0] == datetime(2026, 11, 26, 9, 30, 15, 250000, tzinfo=UTC)  # aware, in UTC
+    assert read_back[1] == {"理由": "本人確認", "ids": [1, 2]}
+
+
+def test_a_guarded_update_reports_whether_it_changed_the_row(db, case_id):
+    guarded = Prepared(
+        update(EVENTS).where(EVENTS.c.case_id == bindparam("b_case"), EVENTS.c.action == "start"),
+        keys=("note",),
+    )
+    with db.transaction() as session:
+        session.execute(insert(EVENTS), [{"case_id": case_id, "action": "start", "at": datetime.now(UTC)}])
+        assert guarded.execute(session, {"b_case": case_id, "note": "確認済み"}) >= 1
+        assert guarded.execute(session, {"b_case": case_id + 1000, "note": "別の案件"}) == 0
+    with db.transaction() as session:
+        notes = set(session.scalars(select(EVENTS.c.note).where(EVENTS.c.action == "start")))
+    assert notes == {"確認済み"}
+
+
+def test_statements_that_cannot_be_prepared_are_refused_when_defined(db):
+    with pytest.raises(ValueError, match="Python-side defaults"):
+        Prepared(insert(EVENTS), keys=("case_id", "action"))  # `at` has a Python default
+    in_list = Prepared(select(EVENTS.c.id).where(EVENTS.c.action.in_(bindparam("actions", expanding=True))))
+    with db.transaction() as session, pytest.raises(ValueError, match="expanding"):
+        in_list.first(session, {"actions": ["a"]})
