@@ -21,7 +21,7 @@ from web.cli.db import alembic_config
 
 TEST_DATABASE_URL = os.environ.get("SESSHU_TEST_DATABASE_URL")
 
-pytest_plugins = ["tests.auth_helpers", "tests.cases.fixtures"]
+pytest_plugins = ["tests.auth_helpers", "tests.cases.fixtures", "tests.saved_state_check"]
 
 
 def recreate_postgres_database(url: str) -> None:

@@ -177,21 +177,23 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-class _FinishedTaskConverter(TaskConverter):
-    """Converts a finished task once and reuses the result while it stays the same.
+class _StableTaskConverter(TaskConverter):
+    """Converts a task once and reuses the result while the task stays the same.
 
-    A finished task whose parent is finished too no longer changes: neither its data nor
-    the delta against its parent's data (Sesshu writes data only into ready tasks). The
-    result is kept on the task's workflow, which the workflow cache keeps between
-    completions, so each completion converts only the tasks that moved. Any change of
-    state, state time, trigger or children makes the kept result stale.
+    Two kinds of task keep their converted form between completions (the result is kept
+    on the task's workflow, which the workflow cache keeps):
+    - a finished task whose parent is finished too: neither its data nor the delta
+      against its parent's data changes any more (Sesshu writes data only into ready
+      tasks); any change of state, state time, trigger or children makes it stale;
+    - a task not reached yet (future, likely, maybe) holding no data of its own: its
+      stored delta only lists its parent's keys as absent, so those keys join the key.
+    Everything else (ready, waiting, started tasks) is converted every time.
     """
 
     def to_dict(self, task):
-        parent = task.parent
-        if not task.state & FINISHED or (parent is not None and not parent.state & FINISHED):
+        key = _stable_key(task)
+        if key is None:
             return super().to_dict(task)
-        key = (task.state, task.last_state_change, task.triggered, tuple(task._children))
         kept = task.workflow.__dict__.setdefault(_KEPT, {})
         entry = kept.get(task.id)
         if entry is not None and entry[0] == key:
@@ -203,8 +205,20 @@ class _FinishedTaskConverter(TaskConverter):
         return dct
 
 
+def _stable_key(task) -> tuple | None:
+    parent = task.parent
+    if task.state & FINISHED:
+        if parent is not None and not parent.state & FINISHED:
+            return None
+        return (task.state, task.last_state_change, task.triggered, tuple(task._children))
+    if task.state & NOT_REACHED and parent is not None and not task.data and not task.internal_data:
+        return (task.state, task.last_state_change, task.triggered, tuple(task._children), tuple(parent.data))
+    return None
+
+
 FINISHED = TaskState.FINISHED_MASK
-_KEPT = "_sesshu_finished_task_dicts"
+NOT_REACHED = TaskState.FUTURE | TaskState.PREDICTED_MASK  # future, likely, maybe
+_KEPT = "_sesshu_task_dicts"
 
 
 def _uuid(value: str):
@@ -216,7 +230,7 @@ def _uuid(value: str):
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = _SpeclessWorkflowConverter
-    config[Task] = _FinishedTaskConverter
+    config[Task] = _StableTaskConverter
     registry = BpmnWorkflowSerializer.configure(config)
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]))
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]))

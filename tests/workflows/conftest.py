@@ -75,3 +75,4 @@ def lookup_operator():
     registry.register("test/lookup", lookup, ["case_id", "label"], "試験用の照会")
     yield calls, failures
     registry.unregister("test/lookup")
+
