@@ -38,6 +38,7 @@ from workflows.errors import (
     SeparationOfDutiesViolation,
     TaskAlreadyCompleted,
 )
+from workflows.prepared import Prepared
 from workflows.rows import InstanceRow, TaskRow
 from workflows.spiff import Clock, attach_engine, system_clock
 from workflows.taskprops import TaskProperties
@@ -456,28 +457,36 @@ def _check_separation(
     if not props.separate_from:
         return
     task = found.task
-    earlier = ctx.session.connection().execute(
-        _SEPARATED_FROM,
-        {"instance_id": task.instance_id, "bpmn_ids": list(props.separate_from), "performer_id": performer_id},
-    ).first()
+    earlier = _performed_earlier(ctx.session, task.instance_id, props.separate_from, performer_id)
     if earlier is None:
         return
-    message = f"二者確認のため、「{earlier.name}」を行った職員はこの作業（{task.name}）を担当できません"
+    earlier_name, earlier_bpmn_id = earlier
+    message = f"二者確認のため、「{earlier_name}」を行った職員はこの作業（{task.name}）を担当できません"
     refusal = TaskEvent(
         case_id=task.case_id, instance_id=task.instance_id, task_guid=task.task_guid, bpmn_id=task.bpmn_id,
         action="refused", actor_id=actor.staff_id, at=ctx.now, terminal=actor.terminal,
-        data={"attempted": attempted, "performer_id": performer_id, "separate_from": earlier.bpmn_id},
+        data={"attempted": attempted, "performer_id": performer_id, "separate_from": earlier_bpmn_id},
         note=message,
     )
     _record_independently(ctx.session, refusal)
     raise SeparationOfDutiesViolation(message)
 
 
-_SEPARATED_FROM = (
+def _performed_earlier(session: Session, instance_id: int, bpmn_ids, performer_id: int) -> tuple[str, str] | None:
+    """(name, BPMN id) of a task among `bpmn_ids` that this person completed in the instance."""
+    for bpmn_id in bpmn_ids:
+        found = _SEPARATED_FROM.first(session, {"instance_id": instance_id, "bpmn_id": bpmn_id,
+                                                "performer_id": performer_id})
+        if found is not None:
+            return found
+    return None
+
+
+_SEPARATED_FROM = Prepared(
     select(rows.TASKS.c.name, rows.TASKS.c.bpmn_id)
     .where(
         rows.TASKS.c.instance_id == bindparam("instance_id"),
-        rows.TASKS.c.bpmn_id.in_(bindparam("bpmn_ids", expanding=True)),
+        rows.TASKS.c.bpmn_id == bindparam("bpmn_id"),
         rows.TASKS.c.state == HumanTaskState.COMPLETED,
         rows.TASKS.c.completed_by_id == bindparam("performer_id"),
     )

@@ -19,7 +19,6 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     TaskConverter,
-    WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
@@ -162,10 +161,30 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """Stores an instance without its spec, which lives once per definition version."""
 
     def to_dict(self, workflow):
-        dct = WorkflowConverter.to_dict(self, workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-        return dct
+        # WorkflowConverter.to_dict's fields, with the task map built from kept conversions.
+        registry = self.registry
+        return {
+            "data": registry.convert(registry.clean(workflow.data)),
+            "correlations": workflow.correlations,
+            "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+            "success": workflow.success,
+            "completed": workflow.completed,
+            "tasks": self._tasks_to_dict(workflow),
+            "root": str(workflow.task_tree.id),
+            "subprocesses": self.mapping_to_dict(workflow.subprocesses),
+            "bpmn_events": registry.convert(workflow.bpmn_events),
+        }
+
+    def _tasks_to_dict(self, workflow) -> dict:
+        kept = workflow.__dict__.get(_KEPT, {})
+        tasks = {}
+        for task_id, task in workflow.tasks.items():
+            entry = kept.get(task_id)
+            if entry is not None and entry[0] == _stable_key(task):
+                tasks[entry[2]] = entry[1]
+            else:
+                tasks[str(task_id)] = self.registry.convert(task)
+        return tasks
 
     def from_dict(self, dct, spec=None, subprocess_specs=None):
         workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
@@ -201,7 +220,7 @@ class _StableTaskConverter(TaskConverter):
         dct = super().to_dict(task)
         if len(kept) > 2 * len(task.workflow.tasks) + 16:  # tasks dropped from the tree
             kept.clear()
-        kept[task.id] = (key, dct)
+        kept[task.id] = (key, dct, dct["id"])  # the registry adds the typename to dct in place
         return dct
 
 
