@@ -12,9 +12,10 @@ engine validates submitted data against this before completing the task.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -42,6 +43,12 @@ class Field:
 
 class FieldSpecError(ValueError):
     """The `fields` property is malformed; the message is Japanese."""
+
+
+@functools.lru_cache(maxsize=1024)
+def fields_of(raw: str) -> tuple[Field, ...]:
+    """parse_fields, remembered: a deployed definition's field lists never change."""
+    return tuple(parse_fields(raw))
 
 
 def parse_fields(raw: str) -> list[Field]:
@@ -86,7 +93,7 @@ def _choices(name: str, kind: str, raw: Any) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def clean_submission(fields: list[Field], data: Mapping[str, Any]) -> dict[str, Any]:
+def clean_submission(fields: Sequence[Field], data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate and convert submitted values; unknown keys are dropped, errors raise FormInvalid."""
     cleaned: dict[str, Any] = {}
     errors: dict[str, str] = {}

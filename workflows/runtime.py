@@ -89,7 +89,9 @@ class Snapshot:
     def of(cls, workflow: BpmnWorkflow | None) -> Snapshot:
         if workflow is None:
             return cls({}, frozenset())
-        open_tasks = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+        # A flat scan of the task maps in creation order: several times cheaper than the
+        # tree iterator, and it also sees tasks nested deeper than the iterator's limit.
+        open_tasks = [task for task in _all_tasks(workflow) if task.state & _OPEN]
         ready = {
             str(t.id): t.task_spec.bpmn_id for t in open_tasks if t.state == TaskState.READY and t.task_spec.manual
         }
@@ -217,6 +219,7 @@ def milestones_reached(workflow: BpmnWorkflow, since: float) -> list[tuple[str, 
 
 
 _MILESTONE_STATES = (TaskState.READY, TaskState.WAITING, TaskState.COMPLETED)
+_OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
 def _all_tasks(workflow: BpmnWorkflow):

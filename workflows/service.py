@@ -281,7 +281,7 @@ def task_form(session: Session, task_guid: str) -> TaskForm:
     """The form of a task, read from the definition (no workflow is deserialized)."""
     found = _locate(session, task_guid)
     props = _properties(session, found)
-    fields = tuple(forms.parse_fields(props.fields_json)) if props.fields_json else ()
+    fields = forms.fields_of(props.fields_json) if props.fields_json else ()
     return TaskForm(task_guid, found.task.name, props.form or ("generic" if fields else None), fields,
                     props.milestone, props.separate_from, props.documentation)
 
@@ -439,7 +439,7 @@ def _properties(session: Session, found: _Located) -> TaskProperties:
 
 def _clean(props: TaskProperties, data: Mapping[str, Any], context: forms.FormContext) -> dict:
     if props.fields_json:
-        return forms.clean_submission(forms.parse_fields(props.fields_json), data)
+        return forms.clean_submission(forms.fields_of(props.fields_json), data)
     if props.form:
         cleaner = forms.form_cleaner(props.form, context)
         if cleaner is None:
