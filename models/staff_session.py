@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, update
+from sqlalchemy import ForeignKey, Index, String, delete, func, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base
@@ -69,5 +69,16 @@ def end_sessions_of(session: Session, staff_id: int, now: datetime, reason: str)
         update(StaffSession)
         .where(StaffSession.staff_id == staff_id, StaffSession.ended_at.is_(None))
         .values(ended_at=now, end_reason=reason)
+    )
+    return result.rowcount
+
+
+def purge_finished(session: Session, before: datetime) -> int:
+    """Delete records of sessions that ended, or were last used, before `before`.
+
+    A session unused that long has long passed its idle timeout, so nothing can resume it;
+    logins and logouts themselves stay in the operation log."""
+    result = session.execute(
+        delete(StaffSession).where(func.coalesce(StaffSession.ended_at, StaffSession.last_seen_at) < before)
     )
     return result.rowcount

@@ -15,6 +15,9 @@ __all__ = ["actor_of", "current_staff", "init_app", "request_actor", "terminal"]
 
 def init_app(app: Flask) -> None:
     from web.auth import current, views
+    from web.auth.housekeeping import session_record_job
+    from workflows import timers
 
     current.init_app(app)
     app.register_blueprint(views.bp)
+    timers.register_job("staff_sessions", session_record_job(app.config["SESSHU_SECURITY"].session_record_days))

@@ -5,6 +5,7 @@ SESSHU_SESSION_MAX_HOURS       session ends this long after login, whatever happ
 SESSHU_LOCKOUT_THRESHOLD       consecutive failures that lock an account (default 5)
 SESSHU_LOCKOUT_MINUTES         how long a locked account stays locked (default 15)
 SESSHU_UNUSED_ACCOUNT_DAYS     accounts unused this long are listed for review (default 90)
+SESSHU_SESSION_RECORD_DAYS     records of finished sessions are deleted after this long (default 30)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class SecuritySettings:
     lockout_threshold: int = 5
     lockout_duration: timedelta = timedelta(minutes=15)
     unused_account_days: int = 90
+    session_record_days: int = 30
 
 
 def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -49,6 +51,7 @@ def load_security_settings(environ: Mapping[str, str] | None = None) -> Security
         lockout_threshold=_positive_int(environ, "SESSHU_LOCKOUT_THRESHOLD", 5),
         lockout_duration=timedelta(minutes=_positive_int(environ, "SESSHU_LOCKOUT_MINUTES", 15)),
         unused_account_days=_positive_int(environ, "SESSHU_UNUSED_ACCOUNT_DAYS", 90),
+        session_record_days=_positive_int(environ, "SESSHU_SESSION_RECORD_DAYS", 30),
     )
 
 
