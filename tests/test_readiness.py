@@ -10,6 +10,7 @@ from tests.conftest import fresh_database_url, upgrade_to_head
 from web import create_app
 from web.cli.db import alembic_config
 from web.cli.workflows import _heartbeat_job
+from workflows import timers
 
 
 def test_ready_when_migrated_and_a_worker_beat_recently(client, db):
@@ -41,6 +42,13 @@ def test_the_worker_job_stamps_a_heartbeat_that_makes_the_app_ready(client, db):
     assert client.get("/healthz/ready").status_code == 200
     # The up check does not depend on the worker at all.
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_cron_tick_stamps_the_heartbeat_too(client, cli, monkeypatch):
+    monkeypatch.setattr(timers, "JOBS", dict(timers.JOBS))  # the command registers its job here
+    assert client.get("/healthz/ready").status_code == 503
+    assert cli.invoke(args=["workflows", "tick"]).exit_code == 0
+    assert client.get("/healthz/ready").status_code == 200
 
 
 def test_not_ready_when_the_schema_is_behind(tmp_path):

@@ -24,6 +24,9 @@ def group() -> None:
 @group.command("tick", help="期限の来たタイマーと再実行を一度だけ処理する（cron 用）。")
 @with_appcontext
 def tick() -> None:
+    # One row per host for cron passes: each run is a new process, and a pass every
+    # minute keeps /healthz/ready satisfied just as a long-running worker does.
+    timers.register_job("heartbeat", _heartbeat_job(f"{socket.gethostname()}:tick"))
     report = timers.tick(database())
     click.echo(f"タイマー {report.timers} 件、再実行 {report.retries} 件を処理しました。")
     for name, done in report.jobs.items():
