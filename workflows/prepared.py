@@ -15,11 +15,13 @@ lists, and for INSERTs every column with a Python-side default must be supplied.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Insert, Select
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 
@@ -65,30 +67,23 @@ class Prepared:
         """Run once with `values`; returns the number of rows changed."""
         connection = session.connection()
         compiled = self._compiled(connection.dialect)
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(compiled.sql, compiled.parameters(values))
+        with closing(connection.connection.cursor()) as cursor:
+            _run(connection, cursor.execute, compiled.sql, compiled.parameters(values))
             return cursor.rowcount
-        finally:
-            cursor.close()
 
     def execute_many(self, session: Session, rows: list[dict[str, Any]]) -> None:
         connection = session.connection()
         compiled = self._compiled(connection.dialect)
-        cursor = connection.connection.cursor()
-        cursor.executemany(compiled.sql, [compiled.parameters(row) for row in rows])
-        cursor.close()
+        with closing(connection.connection.cursor()) as cursor:
+            _run(connection, cursor.executemany, compiled.sql, [compiled.parameters(row) for row in rows])
 
     def first(self, session: Session, values: dict[str, Any]) -> tuple | None:
         """The first result row (with the columns' result processing applied), or None."""
         connection = session.connection()
         compiled = self._compiled(connection.dialect)
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(compiled.sql, compiled.parameters(values))
+        with closing(connection.connection.cursor()) as cursor:
+            _run(connection, cursor.execute, compiled.sql, compiled.parameters(values))
             raw = cursor.fetchone()
-        finally:
-            cursor.close()
         return compiled.row(raw) if raw is not None else None
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
@@ -114,3 +109,17 @@ class Prepared:
                 for column in self.statement.selected_columns
             )
         return _Compiled(compiled.string, compiled.positional, tuple(binds), results)
+
+
+def _run(connection: Connection, method: Callable[[str, Any], Any], sql: str, parameters: Any) -> None:
+    """Driver errors become SQLAlchemy's (IntegrityError, OperationalError …) as Core raises
+    them, and a lost server connection is invalidated so the pool does not hand it out again."""
+    try:
+        method(sql, parameters)
+    except connection.dialect.loaded_dbapi.Error as error:
+        dialect = connection.dialect
+        lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
+        if lost:
+            connection.invalidate(error)
+        raise DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost, dialect=dialect) from error

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
-from models import TaskEvent
+from models import CaseMilestone, TaskEvent
 from tests.workflows.conftest import deploy_file
 from workflows import service
 from workflows.prepared import Prepared
@@ -17,11 +18,15 @@ JST = timezone(timedelta(hours=9))
 
 
 @pytest.fixture
-def case_id(db, staff, clock) -> int:
+def started(db, staff, clock) -> service.InstanceState:
     deploy_file(db, "review_loop.bpmn")
     with db.transaction() as session:
-        state = service.start_case(session, "relief", "review_loop", staff["madoguchi1"], clock=clock)
-    return state.case_id
+        return service.start_case(session, "relief", "review_loop", staff["madoguchi1"], clock=clock)
+
+
+@pytest.fixture
+def case_id(started) -> int:
+    return started.case_id
 
 
 def test_a_prepared_insert_stores_the_same_values_as_core(db, case_id):
@@ -65,3 +70,14 @@ def test_statements_that_cannot_be_prepared_are_refused_when_defined(db):
     in_list = Prepared(select(EVENTS.c.id).where(EVENTS.c.action.in_(bindparam("actions", expanding=True))))
     with db.transaction() as session, pytest.raises(ValueError, match="expanding"):
         in_list.first(session, {"actions": ["a"]})
+
+
+def test_driver_errors_surface_as_sqlalchemy_errors_and_the_transaction_is_undone(db, started):
+    milestone = {"case_id": started.case_id, "instance_id": started.instance_id, "task_guid": "same-task",
+                 "bpmn_id": "review", "stage": "審査中", "reached_at": datetime.now(UTC)}
+    add = Prepared(insert(CaseMilestone.__table__), keys=tuple(milestone))
+    with pytest.raises(IntegrityError), db.transaction() as session:  # what callers already catch
+        add.execute_many(session, [milestone])
+        add.execute_many(session, [milestone | {"stage": "二度目"}])
+    with db.transaction() as session:
+        assert session.scalars(select(CaseMilestone.stage).where(CaseMilestone.task_guid == "same-task")).all() == []
