@@ -86,6 +86,13 @@ class Prepared:
             raw = cursor.fetchone()
         return compiled.row(raw) if raw is not None else None
 
+    def all(self, session: Session, values: dict[str, Any]) -> list[tuple]:
+        connection = session.connection()
+        compiled = self._compiled(connection.dialect)
+        with closing(connection.connection.cursor()) as cursor:
+            _run(connection, cursor.execute, compiled.sql, compiled.parameters(values))
+            return [compiled.row(raw) for raw in cursor.fetchall()]
+
     def _compiled(self, dialect: Dialect) -> _Compiled:
         found = self._by_dialect.get(dialect.name)
         if found is None:

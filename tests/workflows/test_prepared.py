@@ -81,3 +81,15 @@ def test_driver_errors_surface_as_sqlalchemy_errors_and_the_transaction_is_undon
         add.execute_many(session, [milestone | {"stage": "二度目"}])
     with db.transaction() as session:
         assert session.scalars(select(CaseMilestone.stage).where(CaseMilestone.task_guid == "same-task")).all() == []
+
+
+def test_the_separation_lookup_reads_only_the_instances_tasks(db):
+    """Not every task the person ever completed: the 二者確認 check must not slow down as a
+    clerk's history grows (SQLite keeps no statistics to choose the index by)."""
+    if db.dialect != "sqlite":
+        pytest.skip("the plan is SQLite's; PostgreSQL chooses by its statistics")
+    with db.transaction() as session:
+        connection = session.connection()
+        sql = service._TASKS_OF_INSTANCE._compiled(connection.dialect).sql
+        plan = " ".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (1,)))
+    assert "ix_human_task_instance_id" in plan
