@@ -1,8 +1,9 @@
 """In-process evaluation of trivial BPMN expressions and scripts, such as gateway conditions.
 
-An expression built only from names, constants, comparisons and and/or/not cannot call
-anything, reach any attribute or build a large value, so it is evaluated here directly
-(without builtins) instead of paying a round trip to the sandbox. Scripts of plain
+An expression built only from names, constants, comparisons and and/or/not, and string
+keys of plain dicts (`reply["status"] == "answered"`), cannot call anything, reach any
+attribute or build a large value, so it is evaluated here directly (without builtins)
+instead of paying a round trip to the sandbox. Scripts of plain
 assignments get the same treatment under the stricter rules below. Anything else — calls,
 attribute or item access, comprehensions — goes to the sandbox pool.
 """
@@ -21,41 +22,79 @@ ALLOWED = (
     ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot,
 )
 MAX_LENGTH = 500
-_cache: dict[str, CodeType | None] = {}
+
+
+class NeedsSandbox(Exception):
+    """The values at hand do not fit the in-process rules; run the code in the sandbox."""
+
+
+@dataclass(frozen=True)
+class TrivialExpression:
+    code: CodeType
+    # `reply["status"]`, `a["b"]["c"]`: read only through plain dicts holding those keys.
+    lookups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+_cache: dict[str, TrivialExpression | None] = {}
 _lock = threading.Lock()
 
 
-def trivial_code(expression: str) -> CodeType | None:
-    """Compiled code if `expression` is trivial, else None (cached either way)."""
+def trivial_code(expression: str) -> TrivialExpression | None:
+    """The compiled expression if it is trivial, else None (cached either way)."""
     with _lock:
         if expression in _cache:
             return _cache[expression]
-    code = _compile(expression)
+    found = _compile(expression)
     with _lock:
         if len(_cache) > 5000:
             _cache.clear()
-        _cache[expression] = code
-    return code
+        _cache[expression] = found
+    return found
 
 
-def _compile(expression: str) -> CodeType | None:
+def _compile(expression: str) -> TrivialExpression | None:
     if len(expression) > MAX_LENGTH:
         return None
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError:
         return None
+    inner = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Subscript)}
+    lookups = []
     for node in ast.walk(tree):
-        if not isinstance(node, ALLOWED):
+        if isinstance(node, ast.Subscript):
+            if id(node) not in inner:
+                chain = _lookup_chain(node)
+                if chain is None:
+                    return None
+                lookups.append(chain)
+        elif not isinstance(node, ALLOWED) or (isinstance(node, ast.Name) and node.id.startswith("_")):
             return None
-        if isinstance(node, ast.Name) and node.id.startswith("_"):
-            return None
-    return compile(tree, "<bpmn>", "eval")
+    return TrivialExpression(compile(tree, "<bpmn>", "eval"), tuple(lookups))
 
 
-def evaluate(code: CodeType, context: dict[str, Any], external: dict[str, Any] | None) -> Any:
+def _lookup_chain(node: ast.AST) -> tuple[str, tuple[str, ...]] | None:
+    keys: list[str] = []
+    while isinstance(node, ast.Subscript):
+        if not (isinstance(node.slice, ast.Constant) and type(node.slice.value) is str):
+            return None
+        keys.append(node.slice.value)
+        node = node.value
+    if not isinstance(node, ast.Name) or node.id.startswith("_"):
+        return None
+    return node.id, tuple(reversed(keys))
+
+
+def evaluate(found: TrivialExpression, context: dict[str, Any], external: dict[str, Any] | None) -> Any:
+    """The expression's value; NeedsSandbox when a lookup would not be a plain dict's key."""
     names = {**external, **context} if external else context
-    return eval(code, {"__builtins__": {}}, names)  # noqa: S307 - names/constants/comparisons only
+    for name, keys in found.lookups:
+        value = names.get(name)
+        for key in keys:
+            if type(value) is not dict or key not in value:
+                raise NeedsSandbox(name)
+            value = value[key]
+    return eval(found.code, {"__builtins__": {}}, names)  # noqa: S307 - names/constants/comparisons only
 
 
 # --- scripts of plain assignments ------------------------------------------------------

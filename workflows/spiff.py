@@ -3,6 +3,7 @@ script engine, spec-less serialization and the injectable clock."""
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 from collections.abc import Callable, Iterator
@@ -72,9 +73,10 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """Sends every expression and script to the sandbox pool instead of eval/exec."""
 
     def evaluate(self, expression, context, external_context=None):
-        code = fastpath.trivial_code(expression)
-        if code is not None:
-            return fastpath.evaluate(code, context, external_context)
+        found = fastpath.trivial_code(expression)
+        if found is not None:
+            with contextlib.suppress(fastpath.NeedsSandbox):
+                return fastpath.evaluate(found, context, external_context)
         return pool().evaluate(expression, context, external_context)
 
     def execute(self, script, context, external_context=None):

@@ -54,7 +54,8 @@ def test_worker_loop_fires_due_timers_until_told_to_stop(db, staff, clock):
 
 @pytest.mark.parametrize(
     "expression",
-    ["len(x)", "x.upper()", "x[0]", "a * b", "[c for c in x]", "__builtins__", "lambda: 1", "(yield)"],
+    ["len(x)", "x.upper()", "x[0]", "x[key]", "x['a':'b']", "(a or b)['k']", "_x['k']", "a * b", "[c for c in x]",
+     "__builtins__", "lambda: 1", "(yield)"],
 )
 def test_only_names_constants_and_comparisons_skip_the_sandbox(expression):
     assert fastpath.trivial_code(expression) is None
@@ -65,3 +66,14 @@ def test_trivial_conditions_evaluate_without_builtins():
     assert fastpath.evaluate(code, {"result": "fix", "done": False, "count": 0}, None) is True
     with pytest.raises(NameError):
         fastpath.evaluate(fastpath.trivial_code("missing == 1"), {}, None)
+
+
+def test_keys_of_plain_dicts_are_read_in_process_and_anything_else_goes_to_the_sandbox():
+    found = fastpath.trivial_code('reply["status"] == "answered" and national["decision"]["outcome"] != "deferred"')
+    data = {"reply": {"status": "answered"}, "national": {"decision": {"outcome": "approved"}}}
+    assert fastpath.evaluate(found, data, None) is True
+    for unfit in ({"reply": {}, "national": data["national"]},  # a missing key: the sandbox says so
+                  {"reply": "answered", "national": data["national"]},  # not a dict
+                  {"national": data["national"]}):  # no such name
+        with pytest.raises(fastpath.NeedsSandbox):
+            fastpath.evaluate(found, unfit, None)
