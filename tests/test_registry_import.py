@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.csv_source import SourceError, open_source
-from handlers.import_runs import ImportBusy
-from handlers.registry_import.importer import import_registry
+from handlers.import_runs import STALE_AFTER, ImportBusy
+from handlers.registry_import.importer import import_registry, summarise
+from handlers.registry_import.search_indexes import missing_search_indexes, search_indexes
 from handlers.residence_history import residence_history
 from models import (
     ImportReject,
@@ -21,6 +22,7 @@ from models import (
     ResidentMovement,
     ResidentStatus,
 )
+from models.base import utcnow
 from models.demo.people import generate_people
 from tests.conftest import empty_all_tables
 from tests.registry_files import person, write_registry
@@ -196,6 +198,40 @@ def test_a_crash_in_the_middle_resumes_without_duplicates_or_loss(db, tmp_path):
     clean = run(db, path, batch_size=1000)
     assert state(db) == after_crash
     assert (clean.inserted, clean.rejected) == (247, 3)
+
+
+def test_search_indexes_dropped_for_a_first_load_are_rebuilt_even_after_a_crash(db, tmp_path):
+    postgres = db.dialect == "postgresql"  # SQLite keeps its indexes throughout
+    path = write_registry(tmp_path / "first.csv", [person(n) for n in range(1, 121)])
+
+    batches = []
+
+    def crash_after_two_batches(count: int) -> None:
+        batches.append(count)
+        if len(batches) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(db, path, batch_size=40, progress=crash_after_two_batches)
+    with db.transaction() as session:
+        assert len(missing_search_indexes(session)) == (len(search_indexes()) if postgres else 0)
+        # The unique constraints stay: 宛名番号 and 個人番号 are guarded throughout.
+        interrupted = session.scalars(select(ImportRun)).one()
+        interrupted.heartbeat_at = utcnow() - STALE_AFTER  # the crashed run is abandoned
+
+    # Any later registry import builds them before it completes, here a delta file.
+    delta = run(db, write_registry(tmp_path / "delta.csv", [
+        person(1, **{"異動事由": "転出", "異動日": "2025-04-02"})]), mode="delta")
+    assert delta.moved_out == 1
+    assert delta.indexes_built == (len(search_indexes()) if postgres else 0)
+    assert any("検索用の索引" in line for line in summarise(delta)) == postgres
+    with db.transaction() as session:
+        assert missing_search_indexes(session) == []
+
+    resumed = run(db, path, batch_size=40)
+    assert (resumed.resumed_after_line, resumed.inserted, resumed.indexes_built) == (81, 120, 0)
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Resident)) == 120
 
 
 def test_full_file_marks_absent_residents_moved_out_and_keeps_the_dead(db, tmp_path):

@@ -35,6 +35,7 @@ from handlers.import_runs import (
     write_reject_file,
 )
 from handlers.registry_import.rows import COLUMNS, RegistryRow, RowError, atena_of, parse_row
+from handlers.registry_import.search_indexes import defer_search_indexes, restore_search_indexes
 from models.base import utcnow
 from models.db import Database
 from models.import_run import ImportKind, ImportRun
@@ -78,6 +79,7 @@ class ImportReport:
     rejected: int = 0
     resumed_after_line: int | None = None  # set when an interrupted run was continued
     imported_before: bool = False  # the same file had been imported completely before
+    indexes_built: int = 0  # search indexes (re)built at the end (search_indexes.py)
     note: str | None = None
     reject_file: Path | None = None
 
@@ -141,6 +143,8 @@ def import_registry(
     with db.transaction() as session:
         start = start_run(session, kind, source, exclusive=REGISTRY_KINDS)
         run_id, done_line = start.run.id, start.run.last_line
+        if mode == "full":
+            defer_search_indexes(session, source.data_rows)
     report = ImportReport(
         run_id=run_id, mode=mode, imported_before=bool(start.completed_before),
         resumed_after_line=done_line if start.resumed else None,
@@ -165,6 +169,7 @@ def import_registry(
     if mode == "full":
         _mark_absent(db, run_id, seen.atena, source, max_missing_ratio)
     with db.transaction() as session:
+        report.indexes_built = restore_search_indexes(session)
         run = session.get_one(ImportRun, run_id)
         finish_run(run)
         report.reject_file = reject_path or default_reject_path(source.path)
@@ -445,6 +450,8 @@ def summarise(report: ImportReport) -> Iterable[str]:
     yield (f"取込結果: 新規 {report.inserted} 件、更新 {report.updated} 件、"
            f"転出 {report.moved_out} 件、死亡 {report.deceased} 件、"
            f"変更なし {report.unchanged} 件、エラー {report.rejected} 件")
+    if report.indexes_built:
+        yield f"検索用の索引 {report.indexes_built} 件を作成しました。"
     if report.note:
         yield f"注意: {report.note}"
     if report.reject_file:
