@@ -234,6 +234,20 @@ def test_search_indexes_dropped_for_a_first_load_are_rebuilt_even_after_a_crash(
         assert session.scalar(select(func.count()).select_from(Resident)) == 120
 
 
+def test_a_load_into_a_nearly_empty_table_still_compares_with_the_stored_people(db, tmp_path):
+    run(db, write_registry(tmp_path / "day1.csv", [person(1), person(2)]))
+    taken = person(1)["個人番号"]
+    rows = [person(2, **{"住所": "石川県金沢市片町二丁目2番99号"})]
+    rows += [person(n) for n in range(3, 41)]
+    rows.append(person(50, **{"個人番号": taken}))  # person 1's 個人番号, person 1 not listed
+    report = run(db, write_registry(tmp_path / "day2.csv", rows))
+    assert (report.inserted, report.updated, report.moved_out, report.rejected) == (38, 1, 1, 1)
+    [(line, reason, _)] = reject_rows(report.reject_file)
+    assert line == "41" and "別の宛名番号（0000000001）で登録済み" in reason
+    assert resident(db, "0000000002").address_key == "石川県金沢市片町2-2-99"
+    assert report.indexes_built == (len(search_indexes()) if db.dialect == "postgresql" else 0)
+
+
 def test_full_file_marks_absent_residents_moved_out_and_keeps_the_dead(db, tmp_path):
     rows = [person(n) for n in range(1, 41)]
     rows[0].update({"異動事由": "死亡", "異動日": "2024-01-10"})

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,8 +35,13 @@ from handlers.import_runs import (
     start_run,
     write_reject_file,
 )
+from handlers.registry_import.registered import Registered
 from handlers.registry_import.rows import COLUMNS, RegistryRow, RowError, atena_of, parse_row
-from handlers.registry_import.search_indexes import defer_search_indexes, restore_search_indexes
+from handlers.registry_import.search_indexes import (
+    defer_search_indexes,
+    missing_search_indexes,
+    restore_search_indexes,
+)
 from models.base import utcnow
 from models.db import Database
 from models.import_run import ImportKind, ImportRun
@@ -55,6 +61,7 @@ STATE_FIELDS = (
     "moved_out_on", "died_on",
 )
 COMPARED = PERSON_FIELDS + STATE_FIELDS
+_person_of = attrgetter(*PERSON_FIELDS)
 STORED = ("id", "atena_no", *COMPARED)
 INSERTED_COLUMNS = (
     "atena_no", *COMPARED, "name_kana", "name_kanji_key", "name_kana_key", "address_key",
@@ -145,6 +152,8 @@ def import_registry(
         run_id, done_line = start.run.id, start.run.last_line
         if mode == "full":
             defer_search_indexes(session, source.data_rows)
+        # A table without its search indexes is being first loaded (search_indexes.py).
+        registered = Registered.load(session) if missing_search_indexes(session) else None
     report = ImportReport(
         run_id=run_id, mode=mode, imported_before=bool(start.completed_before),
         resumed_after_line=done_line if start.resumed else None,
@@ -152,7 +161,10 @@ def import_registry(
     seen = _Seen(mode)
     pending: list[tuple[int, list[str], RegistryRow | None, str | None]] = []
     after = done_line
-    with BatchPipeline(lambda batch: _commit_batch(db, run_id, mode, *batch, progress)) as writer:
+    def commit(batch: tuple[int, list]) -> None:
+        _commit_batch(db, run_id, mode, *batch, progress=progress, registered=registered)
+
+    with BatchPipeline(commit) as writer:
         for line_no, fields in numbered_rows(source, COLUMNS):
             row, reason = _parse(fields, today)
             duplicate = seen.claim(line_no, fields, row)
@@ -192,7 +204,8 @@ def _parse(fields: list[str], today: date) -> tuple[RegistryRow | None, str | No
 
 
 def _commit_batch(
-    db: Database, run_id: int, mode: Mode, after: int, pending: list, progress
+    db: Database, run_id: int, mode: Mode, after: int, pending: list, *,
+    progress: Progress | None, registered: Registered | None,
 ) -> None:
     with db.transaction() as session:
         if db.dialect == "postgresql":
@@ -200,7 +213,6 @@ def _commit_batch(
             # its `last_line` with it, and the re-run applies it again.
             session.execute(text("SET LOCAL synchronous_commit = off"))
         claim_batch(session, run_id, after, pending[-1][0])
-        run = session.get_one(ImportRun, run_id)
         batch = _Batch()
         rows: list[tuple[int, list[str], RegistryRow]] = []
         for line_no, fields, row, reason in pending:
@@ -208,27 +220,34 @@ def _commit_batch(
                 batch.rejects.append(Reject(line_no, reason, row_text(fields)))
             else:
                 rows.append((line_no, fields, row))
-        _decide(session, mode, rows, batch)
+        _decide(session, mode, rows, batch, registered)
         _write(session, run_id, batch)
         record_rejects(session, run_id, batch.rejects)
-        for name, value in batch.counts.items():
-            setattr(run, name, getattr(run, name) + value)
-        run.rejected += len(batch.rejects)
+        counts = {**batch.counts, "rejected": len(batch.rejects)}
+        session.execute(update(ImportRun).where(ImportRun.id == run_id).values(
+            {name: getattr(ImportRun, name) + value for name, value in counts.items()}
+        ))
+    if registered is not None:
+        registered.add([state["atena_no"] for state in batch.inserts],
+                       [state["my_number"] for state in batch.inserts + batch.updates])
     if progress:
         progress(len(pending))
 
 
-def _decide(session: Session, mode: Mode, rows: list, batch: _Batch) -> None:
+def _decide(
+    session: Session, mode: Mode, rows: list, batch: _Batch, registered: Registered | None
+) -> None:
     table = Resident.__table__
-    atenas = [row.atena_no for _, _, row in rows]
+    asked = rows if registered is None else [r for r in rows if registered.may_be_stored(r[2])]
+    atenas = [row.atena_no for _, _, row in asked]
     stored = {
         r.atena_no: r._asdict()
         for r in session.execute(
             select(*(table.c[name] for name in STORED)).where(_among(session, table.c.atena_no,
                                                                     atenas))
         )
-    }
-    numbers = [row.my_number for _, _, row in rows if row.my_number]
+    } if atenas else {}
+    numbers = [row.my_number for _, _, row in asked if row.my_number]
     owners = dict(session.execute(
         select(table.c.my_number, table.c.atena_no).where(
             _among(session, table.c.my_number, numbers))
@@ -274,7 +293,7 @@ def _among(session: Session, column, values: list[str]):
 
 def _new_state(row: RegistryRow, old: dict | None, mode: Mode) -> dict[str, Any]:
     """The person as the row says they are now; the 異動事由 decides status and dates."""
-    new: dict[str, Any] = {name: getattr(row, name) for name in PERSON_FIELDS}
+    new: dict[str, Any] = dict(zip(PERSON_FIELDS, _person_of(row), strict=True))
     new.update(name_kana=f"{row.family_name_kana}\u3000{row.given_name_kana}",
                name_kanji_key=row.name_kanji_key, name_kana_key=row.name_kana_key,
                address_key=row.address_key)
@@ -405,8 +424,9 @@ def _bulk_insert(session: Session, model: type, columns: tuple[str, ...],
     with raw.cursor() as cursor, cursor.copy(
         f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
     ) as copy:
+        values_of = itemgetter(*columns)
         for row in rows:
-            copy.write_row([row[name] for name in columns])
+            copy.write_row(values_of(row))
 
 
 def _mark_absent(
