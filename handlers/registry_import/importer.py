@@ -62,6 +62,8 @@ STATE_FIELDS = (
 )
 COMPARED = PERSON_FIELDS + STATE_FIELDS
 _person_of = attrgetter(*PERSON_FIELDS)
+_compared = itemgetter(*COMPARED)
+_NO_STATE = dict.fromkeys(STATE_FIELDS)  # a new person's state before the row
 STORED = ("id", "atena_no", *COMPARED)
 INSERTED_COLUMNS = (
     "atena_no", *COMPARED, "name_kana", "name_kanji_key", "name_kana_key", "address_key",
@@ -162,9 +164,15 @@ def import_registry(
     pending: list[tuple[int, list[str], RegistryRow | None, str | None]] = []
     after = done_line
     def commit(batch: tuple[int, list]) -> None:
-        _commit_batch(db, run_id, mode, *batch, progress=progress, registered=registered)
+        with db.Session(bind=connection) as session, session.begin():
+            written = _apply_batch(session, run_id, mode, *batch, registered=registered)
+        if registered is not None:
+            registered.add(written.inserts, written.updates)
+        if progress:
+            progress(len(batch[1]))
 
-    with BatchPipeline(commit) as writer:
+    # The writer keeps one connection: no pool checkout (and liveness ping) per batch.
+    with db.engine.connect() as connection, BatchPipeline(commit) as writer:
         for line_no, fields in numbered_rows(source, COLUMNS):
             row, reason = _parse(fields, today)
             duplicate = seen.claim(line_no, fields, row)
@@ -203,35 +211,31 @@ def _parse(fields: list[str], today: date) -> tuple[RegistryRow | None, str | No
         return None, str(exc)
 
 
-def _commit_batch(
-    db: Database, run_id: int, mode: Mode, after: int, pending: list, *,
-    progress: Progress | None, registered: Registered | None,
-) -> None:
-    with db.transaction() as session:
-        if db.dialect == "postgresql":
-            # Not waiting for the WAL flush is safe here: a batch lost in a crash loses
-            # its `last_line` with it, and the re-run applies it again.
-            session.execute(text("SET LOCAL synchronous_commit = off"))
-        claim_batch(session, run_id, after, pending[-1][0])
-        batch = _Batch()
-        rows: list[tuple[int, list[str], RegistryRow]] = []
-        for line_no, fields, row, reason in pending:
-            if reason:
-                batch.rejects.append(Reject(line_no, reason, row_text(fields)))
-            else:
-                rows.append((line_no, fields, row))
-        _decide(session, mode, rows, batch, registered)
-        _write(session, run_id, batch)
-        record_rejects(session, run_id, batch.rejects)
-        counts = {**batch.counts, "rejected": len(batch.rejects)}
-        session.execute(update(ImportRun).where(ImportRun.id == run_id).values(
-            {name: getattr(ImportRun, name) + value for name, value in counts.items()}
-        ))
-    if registered is not None:
-        registered.add([state["atena_no"] for state in batch.inserts],
-                       [state["my_number"] for state in batch.inserts + batch.updates])
-    if progress:
-        progress(len(pending))
+def _apply_batch(
+    session: Session, run_id: int, mode: Mode, after: int, pending: list, *,
+    registered: Registered | None,
+) -> _Batch:
+    """The batch's rows, rejects and counters, in the caller's transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Not waiting for the WAL flush is safe here: a batch lost in a crash loses
+        # its `last_line` with it, and the re-run applies it again.
+        session.execute(text("SET LOCAL synchronous_commit = off"))
+    claim_batch(session, run_id, after, pending[-1][0])
+    batch = _Batch()
+    rows: list[tuple[int, list[str], RegistryRow]] = []
+    for line_no, fields, row, reason in pending:
+        if reason:
+            batch.rejects.append(Reject(line_no, reason, row_text(fields)))
+        else:
+            rows.append((line_no, fields, row))
+    _decide(session, mode, rows, batch, registered)
+    _write(session, run_id, batch)
+    record_rejects(session, run_id, batch.rejects)
+    counts = {**batch.counts, "rejected": len(batch.rejects)}
+    session.execute(update(ImportRun).where(ImportRun.id == run_id).values(
+        {name: getattr(ImportRun, name) + value for name, value in counts.items()}
+    ))
+    return batch
 
 
 def _decide(
@@ -241,13 +245,15 @@ def _decide(
     asked = rows if registered is None else [r for r in rows if registered.may_be_stored(r[2])]
     atenas = [row.atena_no for _, _, row in asked]
     stored = {
-        r.atena_no: r._asdict()
+        r.atena_no: dict(zip(STORED, r, strict=True))
         for r in session.execute(
             select(*(table.c[name] for name in STORED)).where(_among(session, table.c.atena_no,
                                                                     atenas))
         )
     } if atenas else {}
-    numbers = [row.my_number for _, _, row in asked if row.my_number]
+    # A person keeping their 個人番号 is its owner: only new or changed numbers are asked.
+    numbers = [row.my_number for _, _, row in asked if row.my_number and row.my_number != (
+        stored[row.atena_no]["my_number"] if row.atena_no in stored else None)]
     owners = dict(session.execute(
         select(table.c.my_number, table.c.atena_no).where(
             _among(session, table.c.my_number, numbers))
@@ -265,10 +271,11 @@ def _decide(
             continue
         new = _new_state(row, old, mode)
         if old is None:
-            batch.inserts.append({"atena_no": row.atena_no, **new})
+            new["atena_no"] = row.atena_no
+            batch.inserts.append(new)
             batch.movements.extend(_movements_of_new(row, new))
             batch.counts["inserted"] += 1
-        elif all(old[name] == new[name] for name in COMPARED):
+        elif _compared(old) == _compared(new):
             batch.counts["unchanged"] += 1
         else:
             batch.updates.append({"id": old["id"], **new})
@@ -297,7 +304,7 @@ def _new_state(row: RegistryRow, old: dict | None, mode: Mode) -> dict[str, Any]
     new.update(name_kana=f"{row.family_name_kana}\u3000{row.given_name_kana}",
                name_kanji_key=row.name_kanji_key, name_kana_key=row.name_kana_key,
                address_key=row.address_key)
-    keep = {name: (old[name] if old else None) for name in STATE_FIELDS}
+    keep = {name: old[name] for name in STATE_FIELDS} if old else _NO_STATE
     movement = row.movement
     if movement is MovementKind.MOVED_IN:
         new.update(status=ResidentStatus.RESIDENT.value, moved_in_on=row.moved_on,

@@ -37,7 +37,8 @@ class Registered:
             row.my_number is not None and row.my_number in self.my_numbers
         )
 
-    def add(self, atena_nos: list[str], my_numbers: list[str | None]) -> None:
+    def add(self, inserted: list[dict], updated: list[dict]) -> None:
         """Remember the numbers a committed batch wrote."""
-        self.atena.update(atena_nos)
-        self.my_numbers.update(number for number in my_numbers if number)
+        self.atena.update(state["atena_no"] for state in inserted)
+        for states in (inserted, updated):
+            self.my_numbers.update(state["my_number"] for state in states if state["my_number"])
