@@ -20,7 +20,7 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import String, any_, insert, literal, select, text, update
+from sqlalchemy import String, any_, func, insert, literal, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -187,7 +187,9 @@ def import_registry(
         if pending:
             writer.submit((after, pending))
     if mode == "full":
-        _mark_absent(db, run_id, seen.atena, source, max_missing_ratio)
+        # During a first load only the people stored before it can be missing from the file.
+        candidates = None if registered is None else registered.atena - seen.atena
+        _mark_absent(db, run_id, seen.atena, source, max_missing_ratio, candidates)
     with db.transaction() as session:
         report.indexes_built = restore_search_indexes(session)
         run = session.get_one(ImportRun, run_id)
@@ -437,23 +439,30 @@ def _bulk_insert(session: Session, model: type, columns: tuple[str, ...],
 
 
 def _mark_absent(
-    db: Database, run_id: int, present: set[str], source: SourceFile, max_ratio: float
+    db: Database, run_id: int, present: set[str], source: SourceFile, max_ratio: float,
+    candidates: set[str] | None,
 ) -> None:
-    """Residents the full file no longer lists become 転出 (never deleted), with a note."""
+    """Residents the full file no longer lists become 転出 (never deleted), with a note.
+
+    `candidates`, when known, holds every 宛名番号 that may be missing from the file.
+    """
     with db.transaction() as session:
         run = session.get_one(ImportRun, run_id)
-        residents = session.execute(
-            select(Resident.id, Resident.atena_no).where(
-                Resident.status == ResidentStatus.RESIDENT
-            )
-        ).all()
-        absent = [rid for rid, atena in residents if atena not in present]
+        living = Resident.status == ResidentStatus.RESIDENT
+        if candidates is None:
+            residents = session.execute(select(Resident.id, Resident.atena_no).where(living)).all()
+            absent = [rid for rid, atena in residents if atena not in present]
+            total = len(residents)
+        else:
+            absent = list(session.scalars(select(Resident.id).where(
+                living, _among(session, Resident.atena_no, sorted(candidates))))) if candidates else []
+            total = session.scalar(select(func.count()).select_from(Resident).where(living))
         if not absent:
             return
-        if len(absent) > max(10, max_ratio * len(residents)):
+        if len(absent) > max(10, max_ratio * total):
             run.note = (
                 f"全件ファイルに記載のない住民が{len(absent)}人います（住民の"
-                f"{len(absent) / len(residents):.0%}）。ファイルの欠落の恐れがあるため転出扱いにしていません。"
+                f"{len(absent) / total:.0%}）。ファイルの欠落の恐れがあるため転出扱いにしていません。"
             )
             return
         note = f"全件ファイル（{source.path.name}）に記載がないため転出として扱いました。"
