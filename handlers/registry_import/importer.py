@@ -247,11 +247,11 @@ def _decide(
     asked = rows if registered is None else [r for r in rows if registered.may_be_stored(r[2])]
     atenas = [row.atena_no for _, _, row in asked]
     stored = {
-        r.atena_no: dict(zip(STORED, r, strict=True))
+        r[1]: dict(zip(STORED, r, strict=True))
         for r in session.execute(
             select(*(table.c[name] for name in STORED)).where(_among(session, table.c.atena_no,
                                                                     atenas))
-        )
+        ).all()  # fetched at once: row-by-row fetching costs more
     } if atenas else {}
     # A person keeping their 個人番号 is its owner: only new or changed numbers are asked.
     numbers = [row.my_number for _, _, row in asked if row.my_number and row.my_number != (
