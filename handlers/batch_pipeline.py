@@ -4,13 +4,19 @@ Waiting for the database (index maintenance, COPY, commit) releases the GIL, so
 reading a large file overlaps with the database's own work. Batches are still
 committed one at a time and in order, so "last committed line" stays exact.
 
-Each answer from the database wakes the writer, which then waits for the reader to
-hand over the GIL; with Python's default switch interval (5 ms) those waits add up
-to seconds over a large file, so it is shortened while a pipeline runs.
+While a pipeline runs, two process-wide interpreter settings change:
+- the GIL switch interval is shortened: each answer from the database wakes the
+  writer, which then waits for the reader to hand over the GIL, and at Python's
+  default 5 ms those waits add up to seconds over a large file;
+- the cyclic garbage collector is paused: the rows of the batches in flight
+  outlive its young generations, and collecting them again and again cost about
+  a quarter of the import's CPU time. The rows hold no reference cycles, so
+  reference counting frees them all the same.
 """
 
 from __future__ import annotations
 
+import gc
 import queue
 import sys
 import threading
@@ -22,29 +28,33 @@ _STOP = object()
 SWITCH_INTERVAL = 0.001  # seconds
 
 
-class _ShortSwitchInterval:
-    """The shorter switch interval while at least one pipeline runs (it is process-wide)."""
+class _BulkSettings:
+    """The interpreter settings for bulk work, while at least one pipeline runs."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._running = 0
-        self._saved = sys.getswitchinterval()
+        self._interval = sys.getswitchinterval()
+        self._collecting = gc.isenabled()
 
     def acquire(self) -> None:
         with self._lock:
             if self._running == 0:
-                self._saved = sys.getswitchinterval()
-                sys.setswitchinterval(min(self._saved, SWITCH_INTERVAL))
+                self._interval, self._collecting = sys.getswitchinterval(), gc.isenabled()
+                sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
+                gc.disable()
             self._running += 1
 
     def release(self) -> None:
         with self._lock:
             self._running -= 1
             if self._running == 0:
-                sys.setswitchinterval(self._saved)
+                sys.setswitchinterval(self._interval)
+                if self._collecting:
+                    gc.enable()
 
 
-_short_switches = _ShortSwitchInterval()
+_bulk_settings = _BulkSettings()
 
 
 class BatchPipeline:
@@ -56,7 +66,7 @@ class BatchPipeline:
         self._thread = threading.Thread(target=self._run, name="batch-writer", daemon=True)
 
     def __enter__(self) -> BatchPipeline:
-        _short_switches.acquire()
+        _bulk_settings.acquire()
         self._thread.start()
         return self
 
@@ -77,7 +87,7 @@ class BatchPipeline:
             self._queue.put(_STOP)
             self._thread.join()
         finally:
-            _short_switches.release()
+            _bulk_settings.release()
         if exc_type is None:
             self._raise_failure()
 
