@@ -9,6 +9,9 @@ Each batch (rows, rejects, the run's counters and last committed line) commits
 together, so a crash loses at most the batch in flight and a re-run of the same
 file continues after the last commit. Changes are decided by comparing the
 file's state with the stored one, so applying the same file twice changes nothing.
+
+A first load on PostgreSQL builds the search indexes once at the end
+(search_indexes.py) and looks up only the numbers it already holds (registered.py).
 """
 
 from __future__ import annotations
