@@ -11,8 +11,13 @@ from sqlalchemy import func, select
 
 from handlers.csv_source import SourceError, open_source
 from handlers.import_runs import STALE_AFTER, ImportBusy
+from handlers.registry_import import importer
 from handlers.registry_import.importer import import_registry, summarise
-from handlers.registry_import.search_indexes import missing_search_indexes, search_indexes
+from handlers.registry_import.search_indexes import (
+    missing_search_indexes,
+    restore_search_indexes,
+    search_indexes,
+)
 from handlers.residence_history import residence_history
 from models import (
     ImportReject,
@@ -232,6 +237,30 @@ def test_search_indexes_dropped_for_a_first_load_are_rebuilt_even_after_a_crash(
     assert (resumed.resumed_after_line, resumed.inserted, resumed.indexes_built) == (81, 120, 0)
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Resident)) == 120
+
+
+def test_a_crash_while_the_search_indexes_are_built_leaves_the_run_for_its_re_run(
+    db, tmp_path, monkeypatch
+):
+    def built_then_crashed(session):
+        restore_search_indexes(session)
+        raise KeyboardInterrupt
+
+    path = write_registry(tmp_path / "first.csv", [person(n) for n in range(1, 31)])
+    monkeypatch.setattr(importer, "restore_search_indexes", built_then_crashed)
+    with pytest.raises(KeyboardInterrupt):
+        run(db, path)
+    monkeypatch.undo()
+    postgres = db.dialect == "postgresql"
+    with db.transaction() as session:  # the index builds were rolled back with the run's end
+        assert len(missing_search_indexes(session)) == (len(search_indexes()) if postgres else 0)
+        assert session.scalars(select(ImportRun.status)).one() == "running"
+
+    again = run(db, path)
+    assert (again.resumed_after_line, again.inserted) == (31, 30)
+    assert again.indexes_built == (len(search_indexes()) if postgres else 0)
+    with db.transaction() as session:
+        assert missing_search_indexes(session) == []
 
 
 def test_a_load_into_a_nearly_empty_table_still_compares_with_the_stored_people(db, tmp_path):
