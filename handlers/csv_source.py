@@ -73,7 +73,8 @@ def detect_encoding(head: bytes) -> str:
 
 def numbered_rows(source: SourceFile, header: tuple[str, ...]) -> Iterator[tuple[int, list[str]]]:
     """(line number, fields) for each data row; the header must match `header`."""
-    with source.path.open(encoding=source.encoding, errors="replace", newline="") as handle:
+    with source.path.open(encoding=source.encoding, errors="replace", newline="",
+                          buffering=_CHUNK) as handle:
         reader = csv.reader(handle)
         first = next(reader, None)
         if first is None:

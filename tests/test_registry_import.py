@@ -10,8 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.csv_source import SourceError, open_source
-from handlers.import_runs import ImportBusy
-from handlers.registry_import.importer import import_registry
+from handlers.import_runs import STALE_AFTER, ImportBusy
+from handlers.registry_import import importer
+from handlers.registry_import.importer import import_registry, summarise
+from handlers.registry_import.search_indexes import (
+    missing_search_indexes,
+    restore_search_indexes,
+    search_indexes,
+)
 from handlers.residence_history import residence_history
 from models import (
     ImportReject,
@@ -21,6 +27,7 @@ from models import (
     ResidentMovement,
     ResidentStatus,
 )
+from models.base import utcnow
 from models.demo.people import generate_people
 from tests.conftest import empty_all_tables
 from tests.registry_files import person, write_registry
@@ -196,6 +203,78 @@ def test_a_crash_in_the_middle_resumes_without_duplicates_or_loss(db, tmp_path):
     clean = run(db, path, batch_size=1000)
     assert state(db) == after_crash
     assert (clean.inserted, clean.rejected) == (247, 3)
+
+
+def test_search_indexes_dropped_for_a_first_load_are_rebuilt_even_after_a_crash(db, tmp_path):
+    postgres = db.dialect == "postgresql"  # SQLite keeps its indexes throughout
+    path = write_registry(tmp_path / "first.csv", [person(n) for n in range(1, 121)])
+
+    batches = []
+
+    def crash_after_two_batches(count: int) -> None:
+        batches.append(count)
+        if len(batches) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(db, path, batch_size=40, progress=crash_after_two_batches)
+    with db.transaction() as session:
+        assert len(missing_search_indexes(session)) == (len(search_indexes()) if postgres else 0)
+        # The unique constraints stay: 宛名番号 and 個人番号 are guarded throughout.
+        interrupted = session.scalars(select(ImportRun)).one()
+        interrupted.heartbeat_at = utcnow() - STALE_AFTER  # the crashed run is abandoned
+
+    # Any later registry import builds them before it completes, here a delta file.
+    delta = run(db, write_registry(tmp_path / "delta.csv", [
+        person(1, **{"異動事由": "転出", "異動日": "2025-04-02"})]), mode="delta")
+    assert delta.moved_out == 1
+    assert delta.indexes_built == (len(search_indexes()) if postgres else 0)
+    assert any("検索用の索引" in line for line in summarise(delta)) == postgres
+    with db.transaction() as session:
+        assert missing_search_indexes(session) == []
+
+    resumed = run(db, path, batch_size=40)
+    assert (resumed.resumed_after_line, resumed.inserted, resumed.indexes_built) == (81, 120, 0)
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Resident)) == 120
+
+
+def test_a_crash_while_the_search_indexes_are_built_leaves_the_run_for_its_re_run(
+    db, tmp_path, monkeypatch
+):
+    def built_then_crashed(session):
+        restore_search_indexes(session)
+        raise KeyboardInterrupt
+
+    path = write_registry(tmp_path / "first.csv", [person(n) for n in range(1, 31)])
+    monkeypatch.setattr(importer, "restore_search_indexes", built_then_crashed)
+    with pytest.raises(KeyboardInterrupt):
+        run(db, path)
+    monkeypatch.undo()
+    postgres = db.dialect == "postgresql"
+    with db.transaction() as session:  # the index builds were rolled back with the run's end
+        assert len(missing_search_indexes(session)) == (len(search_indexes()) if postgres else 0)
+        assert session.scalars(select(ImportRun.status)).one() == "running"
+
+    again = run(db, path)
+    assert (again.resumed_after_line, again.inserted) == (31, 30)
+    assert again.indexes_built == (len(search_indexes()) if postgres else 0)
+    with db.transaction() as session:
+        assert missing_search_indexes(session) == []
+
+
+def test_a_load_into_a_nearly_empty_table_still_compares_with_the_stored_people(db, tmp_path):
+    run(db, write_registry(tmp_path / "day1.csv", [person(1), person(2)]))
+    taken = person(1)["個人番号"]
+    rows = [person(2, **{"住所": "石川県金沢市片町二丁目2番99号"})]
+    rows += [person(n) for n in range(3, 41)]
+    rows.append(person(50, **{"個人番号": taken}))  # person 1's 個人番号, person 1 not listed
+    report = run(db, write_registry(tmp_path / "day2.csv", rows))
+    assert (report.inserted, report.updated, report.moved_out, report.rejected) == (38, 1, 1, 1)
+    [(line, reason, _)] = reject_rows(report.reject_file)
+    assert line == "41" and "別の宛名番号（0000000001）で登録済み" in reason
+    assert resident(db, "0000000002").address_key == "石川県金沢市片町2-2-99"
+    assert report.indexes_built == (len(search_indexes()) if db.dialect == "postgresql" else 0)
 
 
 def test_full_file_marks_absent_residents_moved_out_and_keeps_the_dead(db, tmp_path):

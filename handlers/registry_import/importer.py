@@ -9,6 +9,9 @@ Each batch (rows, rejects, the run's counters and last committed line) commits
 together, so a crash loses at most the batch in flight and a re-run of the same
 file continues after the last commit. Changes are decided by comparing the
 file's state with the stored one, so applying the same file twice changes nothing.
+
+A first load on PostgreSQL builds the search indexes once at the end
+(search_indexes.py) and looks up only the numbers it already holds (registered.py).
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import String, any_, insert, literal, select, text, update
+from sqlalchemy import String, any_, func, insert, literal, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -34,7 +38,13 @@ from handlers.import_runs import (
     start_run,
     write_reject_file,
 )
+from handlers.registry_import.registered import Registered
 from handlers.registry_import.rows import COLUMNS, RegistryRow, RowError, atena_of, parse_row
+from handlers.registry_import.search_indexes import (
+    defer_search_indexes,
+    missing_search_indexes,
+    restore_search_indexes,
+)
 from models.base import utcnow
 from models.db import Database
 from models.import_run import ImportKind, ImportRun
@@ -54,6 +64,9 @@ STATE_FIELDS = (
     "moved_out_on", "died_on",
 )
 COMPARED = PERSON_FIELDS + STATE_FIELDS
+_person_of = attrgetter(*PERSON_FIELDS)
+_compared = itemgetter(*COMPARED)
+_NO_STATE = dict.fromkeys(STATE_FIELDS)  # a new person's state before the row
 STORED = ("id", "atena_no", *COMPARED)
 INSERTED_COLUMNS = (
     "atena_no", *COMPARED, "name_kana", "name_kanji_key", "name_kana_key", "address_key",
@@ -78,6 +91,7 @@ class ImportReport:
     rejected: int = 0
     resumed_after_line: int | None = None  # set when an interrupted run was continued
     imported_before: bool = False  # the same file had been imported completely before
+    indexes_built: int = 0  # search indexes (re)built at the end (search_indexes.py)
     note: str | None = None
     reject_file: Path | None = None
 
@@ -141,6 +155,10 @@ def import_registry(
     with db.transaction() as session:
         start = start_run(session, kind, source, exclusive=REGISTRY_KINDS)
         run_id, done_line = start.run.id, start.run.last_line
+        if mode == "full":
+            defer_search_indexes(session, source.data_rows)
+        # A table without its search indexes is being first loaded (search_indexes.py).
+        registered = Registered.load(session) if missing_search_indexes(session) else None
     report = ImportReport(
         run_id=run_id, mode=mode, imported_before=bool(start.completed_before),
         resumed_after_line=done_line if start.resumed else None,
@@ -148,7 +166,16 @@ def import_registry(
     seen = _Seen(mode)
     pending: list[tuple[int, list[str], RegistryRow | None, str | None]] = []
     after = done_line
-    with BatchPipeline(lambda batch: _commit_batch(db, run_id, mode, *batch, progress)) as writer:
+    def commit(batch: tuple[int, list]) -> None:
+        with db.Session(bind=connection) as session, session.begin():
+            written = _apply_batch(session, run_id, mode, *batch, registered=registered)
+        if registered is not None:
+            registered.add(written.inserts, written.updates)
+        if progress:
+            progress(len(batch[1]))
+
+    # The writer keeps one connection: no pool checkout (and liveness ping) per batch.
+    with db.engine.connect() as connection, BatchPipeline(commit) as writer:
         for line_no, fields in numbered_rows(source, COLUMNS):
             row, reason = _parse(fields, today)
             duplicate = seen.claim(line_no, fields, row)
@@ -163,8 +190,11 @@ def import_registry(
         if pending:
             writer.submit((after, pending))
     if mode == "full":
-        _mark_absent(db, run_id, seen.atena, source, max_missing_ratio)
+        # During a first load only the people stored before it can be missing from the file.
+        candidates = None if registered is None else registered.atena - seen.atena
+        _mark_absent(db, run_id, seen.atena, source, max_missing_ratio, candidates)
     with db.transaction() as session:
+        report.indexes_built = restore_search_indexes(session)
         run = session.get_one(ImportRun, run_id)
         finish_run(run)
         report.reject_file = reject_path or default_reject_path(source.path)
@@ -186,44 +216,49 @@ def _parse(fields: list[str], today: date) -> tuple[RegistryRow | None, str | No
         return None, str(exc)
 
 
-def _commit_batch(
-    db: Database, run_id: int, mode: Mode, after: int, pending: list, progress
+def _apply_batch(
+    session: Session, run_id: int, mode: Mode, after: int, pending: list, *,
+    registered: Registered | None,
+) -> _Batch:
+    """The batch's rows, rejects and counters, in the caller's transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Not waiting for the WAL flush is safe here: a batch lost in a crash loses
+        # its `last_line` with it, and the re-run applies it again.
+        session.execute(text("SET LOCAL synchronous_commit = off"))
+    claim_batch(session, run_id, after, pending[-1][0])
+    batch = _Batch()
+    rows: list[tuple[int, list[str], RegistryRow]] = []
+    for line_no, fields, row, reason in pending:
+        if reason:
+            batch.rejects.append(Reject(line_no, reason, row_text(fields)))
+        else:
+            rows.append((line_no, fields, row))
+    _decide(session, mode, rows, batch, registered)
+    _write(session, run_id, batch)
+    record_rejects(session, run_id, batch.rejects)
+    counts = {**batch.counts, "rejected": len(batch.rejects)}
+    session.execute(update(ImportRun).where(ImportRun.id == run_id).values(
+        {name: getattr(ImportRun, name) + value for name, value in counts.items()}
+    ))
+    return batch
+
+
+def _decide(
+    session: Session, mode: Mode, rows: list, batch: _Batch, registered: Registered | None
 ) -> None:
-    with db.transaction() as session:
-        if db.dialect == "postgresql":
-            # Not waiting for the WAL flush is safe here: a batch lost in a crash loses
-            # its `last_line` with it, and the re-run applies it again.
-            session.execute(text("SET LOCAL synchronous_commit = off"))
-        claim_batch(session, run_id, after, pending[-1][0])
-        run = session.get_one(ImportRun, run_id)
-        batch = _Batch()
-        rows: list[tuple[int, list[str], RegistryRow]] = []
-        for line_no, fields, row, reason in pending:
-            if reason:
-                batch.rejects.append(Reject(line_no, reason, row_text(fields)))
-            else:
-                rows.append((line_no, fields, row))
-        _decide(session, mode, rows, batch)
-        _write(session, run_id, batch)
-        record_rejects(session, run_id, batch.rejects)
-        for name, value in batch.counts.items():
-            setattr(run, name, getattr(run, name) + value)
-        run.rejected += len(batch.rejects)
-    if progress:
-        progress(len(pending))
-
-
-def _decide(session: Session, mode: Mode, rows: list, batch: _Batch) -> None:
     table = Resident.__table__
-    atenas = [row.atena_no for _, _, row in rows]
+    asked = rows if registered is None else [r for r in rows if registered.may_be_stored(r[2])]
+    atenas = [row.atena_no for _, _, row in asked]
     stored = {
-        r.atena_no: r._asdict()
+        r[1]: dict(zip(STORED, r, strict=True))
         for r in session.execute(
             select(*(table.c[name] for name in STORED)).where(_among(session, table.c.atena_no,
                                                                     atenas))
-        )
-    }
-    numbers = [row.my_number for _, _, row in rows if row.my_number]
+        ).all()  # fetched at once: row-by-row fetching costs more
+    } if atenas else {}
+    # A person keeping their 個人番号 is its owner: only new or changed numbers are asked.
+    numbers = [row.my_number for _, _, row in asked if row.my_number and row.my_number != (
+        stored[row.atena_no]["my_number"] if row.atena_no in stored else None)]
     owners = dict(session.execute(
         select(table.c.my_number, table.c.atena_no).where(
             _among(session, table.c.my_number, numbers))
@@ -241,10 +276,11 @@ def _decide(session: Session, mode: Mode, rows: list, batch: _Batch) -> None:
             continue
         new = _new_state(row, old, mode)
         if old is None:
-            batch.inserts.append({"atena_no": row.atena_no, **new})
+            new["atena_no"] = row.atena_no
+            batch.inserts.append(new)
             batch.movements.extend(_movements_of_new(row, new))
             batch.counts["inserted"] += 1
-        elif all(old[name] == new[name] for name in COMPARED):
+        elif _compared(old) == _compared(new):
             batch.counts["unchanged"] += 1
         else:
             batch.updates.append({"id": old["id"], **new})
@@ -269,11 +305,11 @@ def _among(session: Session, column, values: list[str]):
 
 def _new_state(row: RegistryRow, old: dict | None, mode: Mode) -> dict[str, Any]:
     """The person as the row says they are now; the 異動事由 decides status and dates."""
-    new: dict[str, Any] = {name: getattr(row, name) for name in PERSON_FIELDS}
+    new: dict[str, Any] = dict(zip(PERSON_FIELDS, _person_of(row), strict=True))
     new.update(name_kana=f"{row.family_name_kana}\u3000{row.given_name_kana}",
                name_kanji_key=row.name_kanji_key, name_kana_key=row.name_kana_key,
                address_key=row.address_key)
-    keep = {name: (old[name] if old else None) for name in STATE_FIELDS}
+    keep = {name: old[name] for name in STATE_FIELDS} if old else _NO_STATE
     movement = row.movement
     if movement is MovementKind.MOVED_IN:
         new.update(status=ResidentStatus.RESIDENT.value, moved_in_on=row.moved_on,
@@ -400,28 +436,36 @@ def _bulk_insert(session: Session, model: type, columns: tuple[str, ...],
     with raw.cursor() as cursor, cursor.copy(
         f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
     ) as copy:
+        values_of = itemgetter(*columns)
         for row in rows:
-            copy.write_row([row[name] for name in columns])
+            copy.write_row(values_of(row))
 
 
 def _mark_absent(
-    db: Database, run_id: int, present: set[str], source: SourceFile, max_ratio: float
+    db: Database, run_id: int, present: set[str], source: SourceFile, max_ratio: float,
+    candidates: set[str] | None,
 ) -> None:
-    """Residents the full file no longer lists become 転出 (never deleted), with a note."""
+    """Residents the full file no longer lists become 転出 (never deleted), with a note.
+
+    `candidates`, when known, holds every 宛名番号 that may be missing from the file.
+    """
     with db.transaction() as session:
         run = session.get_one(ImportRun, run_id)
-        residents = session.execute(
-            select(Resident.id, Resident.atena_no).where(
-                Resident.status == ResidentStatus.RESIDENT
-            )
-        ).all()
-        absent = [rid for rid, atena in residents if atena not in present]
+        living = Resident.status == ResidentStatus.RESIDENT
+        if candidates is None:
+            residents = session.execute(select(Resident.id, Resident.atena_no).where(living)).all()
+            absent = [rid for rid, atena in residents if atena not in present]
+            total = len(residents)
+        else:
+            absent = list(session.scalars(select(Resident.id).where(
+                living, _among(session, Resident.atena_no, sorted(candidates))))) if candidates else []
+            total = session.scalar(select(func.count()).select_from(Resident).where(living))
         if not absent:
             return
-        if len(absent) > max(10, max_ratio * len(residents)):
+        if len(absent) > max(10, max_ratio * total):
             run.note = (
                 f"全件ファイルに記載のない住民が{len(absent)}人います（住民の"
-                f"{len(absent) / len(residents):.0%}）。ファイルの欠落の恐れがあるため転出扱いにしていません。"
+                f"{len(absent) / total:.0%}）。ファイルの欠落の恐れがあるため転出扱いにしていません。"
             )
             return
         note = f"全件ファイル（{source.path.name}）に記載がないため転出として扱いました。"
@@ -445,6 +489,8 @@ def summarise(report: ImportReport) -> Iterable[str]:
     yield (f"取込結果: 新規 {report.inserted} 件、更新 {report.updated} 件、"
            f"転出 {report.moved_out} 件、死亡 {report.deceased} 件、"
            f"変更なし {report.unchanged} 件、エラー {report.rejected} 件")
+    if report.indexes_built:
+        yield f"検索用の索引 {report.indexes_built} 件を作成しました。"
     if report.note:
         yield f"注意: {report.note}"
     if report.reject_file:

@@ -6,6 +6,7 @@ import operator
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from handlers.csv_source import UNDECODABLE
 from models.identifiers import (
@@ -32,6 +33,10 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ATENA = re.compile(r"\d{1,15}")
 _KATAKANA = re.compile(r"[\u30a1-\u30fc]+")
 _REASONS = "・".join(MOVEMENT_LABELS.values())
+_MOVEMENTS = {label: kind for kind, label in MOVEMENT_LABELS.items()}
+# People of one household share an address and registry files list households
+# together, so most addresses were just seen.
+_address_key = lru_cache(maxsize=4096)(address_key)
 
 
 class RowError(ValueError):
@@ -76,7 +81,7 @@ def parse_row(fields: list[str], today: date) -> RegistryRow:
         raise RowError("文字コードを読み取れない文字があります。")
     if len(fields) != len(COLUMNS):
         raise RowError(f"項目数が{len(COLUMNS)}ではありません（{len(fields)}項目）。")
-    values = [f.strip() for f in fields]
+    values = list(map(str.strip, fields))
     atena = atena_of(values)
     if atena is None:
         raise RowError("宛名番号は15桁以内の数字です。" if values[0] else "宛名番号が空です。")
@@ -97,7 +102,7 @@ def parse_row(fields: list[str], today: date) -> RegistryRow:
     movement = None
     moved_on = None
     if values[11]:
-        movement = MovementKind.from_label(values[11])
+        movement = _MOVEMENTS.get(values[11])
         if movement is None:
             raise RowError(f"異動事由「{values[11]}」は定義されていません（{_REASONS}のいずれか）。")
         moved_on = _date(values[12], "異動日", today)
@@ -114,7 +119,7 @@ def parse_row(fields: list[str], today: date) -> RegistryRow:
         previous_municipality_code=previous_code,
         name_kanji_key=kanji_name_key(family_name, given_name),
         name_kana_key=kana_name_key(family_kana, given_kana),
-        address_key=address_key(address),
+        address_key=_address_key(address),
     )
 
 
@@ -134,12 +139,14 @@ def _optional(value: str, validate) -> str | None:
 
 
 _MY_NUMBER_WEIGHTS = (6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+_ZEROS = ord("0") * sum(_MY_NUMBER_WEIGHTS)
 
 
 def _my_number(value: str) -> str | None:
     if len(value) == 12 and value.isascii() and value.isdigit():  # the usual case, quickly
-        remainder = sum(map(operator.mul, map(int, value[:11]), _MY_NUMBER_WEIGHTS)) % 11
-        if (0 if remainder <= 1 else 11 - remainder) == int(value[11]):
+        digits = value.encode()  # bytes iterate as character codes: no int() per digit
+        remainder = (sum(map(operator.mul, digits, _MY_NUMBER_WEIGHTS)) - _ZEROS) % 11
+        if (0 if remainder <= 1 else 11 - remainder) == digits[11] - ord("0"):
             return value
     return _optional(value, validate_my_number)
 
@@ -154,16 +161,29 @@ def _kana(value: str, label: str) -> str:
     return kana
 
 
+# Valid dates as written in the file: a population has only some 40,000 birthdays.
+_DATES: dict[str, date] = {}
+_DATES_KEPT = 100_000
+
+
 def _date(value: str, label: str, today: date) -> date:
+    day = _DATES.get(value)
+    if day is None:
+        day = _parse_date(value, label)
+        if len(_DATES) < _DATES_KEPT:
+            _DATES[value] = day
+    if day > today:
+        raise RowError(f"{label}「{value}」が未来の日付です。")
+    return day
+
+
+def _parse_date(value: str, label: str) -> date:
     if not value:
         raise RowError(f"{label}が空です。")
     text = value if value.isascii() else nfkc(value)
     if not _ISO_DATE.fullmatch(text):
         raise RowError(f"{label}「{value}」は YYYY-MM-DD の形式で記載してください。")
     try:
-        day = date.fromisoformat(text)
+        return date.fromisoformat(text)
     except ValueError as exc:
         raise RowError(f"{label}「{value}」は存在しない日付です。") from exc
-    if day > today:
-        raise RowError(f"{label}「{value}」が未来の日付です。")
-    return day
