@@ -74,7 +74,7 @@ def main() -> None:
           f"{copy_rate:>10,.0f} rows/s")
 
     started = time.perf_counter()
-    report = import_registry(db, open_source(path), mode="full", today=TODAY)
+    report = import_registry(db, open_source(path), mode="full", today=TODAY, owns_process=True)
     seconds = time.perf_counter() - started
     rate = args.count / seconds
     print(f"Sesshu full import:                      {seconds:6.1f} s  {rate:>10,.0f} rows/s  "
@@ -89,14 +89,14 @@ def main() -> None:
               f"of COPY")
 
     started = time.perf_counter()
-    again = import_registry(db, open_source(path), mode="full", today=TODAY)
+    again = import_registry(db, open_source(path), mode="full", today=TODAY, owns_process=True)
     seconds = time.perf_counter() - started
     print(f"same full file again (no change):        {seconds:6.1f} s  "
           f"{args.count / seconds:>10,.0f} rows/s  (unchanged {again.unchanged:,})")
 
     delta = write_delta(db, args.workdir / "sesshu_bench_delta.csv", args.count, args.delta)
     started = time.perf_counter()
-    moved = import_registry(db, open_source(delta), mode="delta", today=TODAY)
+    moved = import_registry(db, open_source(delta), mode="delta", today=TODAY, owns_process=True)
     seconds = time.perf_counter() - started
     print(f"delta of {args.delta:,} 異動:                   {seconds:6.2f} s  "
           f"(inserted {moved.inserted}, moved out {moved.moved_out}, deceased "

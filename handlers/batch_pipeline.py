@@ -4,7 +4,8 @@ Waiting for the database (index maintenance, COPY, commit) releases the GIL, so
 reading a large file overlaps with the database's own work. Batches are still
 committed one at a time and in order, so "last committed line" stays exact.
 
-While a pipeline runs, two process-wide interpreter settings change:
+When the import has the process to itself (a command, not a job in the web server),
+two process-wide interpreter settings change while its pipeline runs:
 - the GIL switch interval is shortened: each answer from the database wakes the
   writer, which then waits for the reader to hand over the GIL, and at Python's
   default 5 ms those waits add up to seconds over a large file;
@@ -58,15 +59,17 @@ _bulk_settings = _BulkSettings()
 
 
 class BatchPipeline:
-    def __init__(self, commit: Callable[[Any], None], depth: int = 2) -> None:
+    def __init__(self, commit: Callable[[Any], None], depth: int = 2, *, tune_interpreter: bool = False) -> None:
         self._commit = commit
+        self._tune = tune_interpreter
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._abandon = threading.Event()
         self._thread = threading.Thread(target=self._run, name="batch-writer", daemon=True)
 
     def __enter__(self) -> BatchPipeline:
-        _bulk_settings.acquire()
+        if self._tune:
+            _bulk_settings.acquire()
         self._thread.start()
         return self
 
@@ -87,7 +90,8 @@ class BatchPipeline:
             self._queue.put(_STOP)
             self._thread.join()
         finally:
-            _bulk_settings.release()
+            if self._tune:
+                _bulk_settings.release()
         if exc_type is None:
             self._raise_failure()
 

@@ -148,8 +148,12 @@ def import_registry(
     progress: Progress | None = None,
     today: date | None = None,
     max_missing_ratio: float = 0.05,
+    owns_process: bool = False,
 ) -> ImportReport:
-    """Import the file; resumes an interrupted run of the same file. Raises SourceError."""
+    """Import the file; resumes an interrupted run of the same file. Raises SourceError.
+
+    `owns_process`: nothing else runs in this process (a command, not a web job), so the
+    interpreter may be tuned for bulk work (handlers/batch_pipeline.py)."""
     today = today or date.today()
     kind = ImportKind.RESIDENTS_FULL if mode == "full" else ImportKind.RESIDENTS_DELTA
     with db.transaction() as session:
@@ -175,7 +179,7 @@ def import_registry(
             progress(len(batch[1]))
 
     # The writer keeps one connection: no pool checkout (and liveness ping) per batch.
-    with db.engine.connect() as connection, BatchPipeline(commit) as writer:
+    with db.engine.connect() as connection, BatchPipeline(commit, tune_interpreter=owns_process) as writer:
         for line_no, fields in numbered_rows(source, COLUMNS):
             row, reason = _parse(fields, today)
             duplicate = seen.claim(line_no, fields, row)

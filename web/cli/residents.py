@@ -38,7 +38,7 @@ def import_(file: Path, mode: str | None, encoding: str | None, rejects: Path | 
     with importing(file, encoding) as (source, progress):
         report = import_registry(
             database(), source, mode=mode, batch_size=batch_size,
-            reject_path=rejects, progress=progress, max_missing_ratio=max_missing_ratio,
+            reject_path=rejects, progress=progress, max_missing_ratio=max_missing_ratio, owns_process=True,
         )
     echo_resumption(report.resumed_after_line)
     if report.imported_before:
