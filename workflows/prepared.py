@@ -56,7 +56,7 @@ class Prepared:
     def __init__(self, statement: ClauseElement, keys: Iterable[str] | None = None) -> None:
         self.statement = statement
         self.keys = tuple(keys) if keys is not None else None
-        self._by_dialect: dict[str, _Compiled] = {}
+        self._by_dialect: dict[tuple[str, str], _Compiled] = {}
         if isinstance(statement, Insert) and self.keys is not None:
             table = statement.table
             missing = [c.key for c in table.c if c.default is not None and c.key not in self.keys]
@@ -94,9 +94,10 @@ class Prepared:
             return [compiled.row(raw) for raw in cursor.fetchall()]
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
-        found = self._by_dialect.get(dialect.name)
+        key = (dialect.name, dialect.driver)  # the driver decides the parameter style
+        found = self._by_dialect.get(key)
         if found is None:
-            found = self._by_dialect[dialect.name] = self._compile(dialect)
+            found = self._by_dialect[key] = self._compile(dialect)
         return found
 
     def _compile(self, dialect: Dialect) -> _Compiled:
