@@ -25,11 +25,11 @@ import time
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.stack import recreate
 from handlers.csv_source import open_source
 from handlers.registry_import.importer import import_registry
 from handlers.registry_import.rows import COLUMNS
@@ -102,15 +102,6 @@ def main() -> None:
           f"(inserted {moved.inserted}, moved out {moved.moved_out}, deceased "
           f"{moved.deceased}, updated {moved.updated}, rejected {moved.rejected})")
     db.dispose()
-
-
-def recreate(url: str) -> None:
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 def copy_baseline(db: Database, path: Path) -> float:

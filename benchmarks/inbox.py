@@ -28,9 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 import pyotp  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks.stack import recreate  # noqa: E402
 from models.credentials import hash_password  # noqa: E402
 from models.db import Database  # noqa: E402
 from models.demo import pools  # noqa: E402
@@ -70,15 +71,6 @@ SCENARIOS = (
     ("手続・5ページ目", "procedure=transfer_in&page=5"),
     ("期限の遅い順＋手続", "procedure=relief&sort=-due"),
 )
-
-
-def recreate(url: str) -> None:
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 def populate(url: str, rng: random.Random) -> None:

@@ -34,6 +34,7 @@ DEMO_SEED = 1
 
 
 def recreate(url: str) -> None:
+    """Drop and create the PostgreSQL database named in `url`, through the maintenance database."""
     target = make_url(url)
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from benchmarks.stack import recreate
 from models import Base
 from models.db import Database
 from web import create_app
@@ -24,21 +25,11 @@ TEST_DATABASE_URL = os.environ.get("SESSHU_TEST_DATABASE_URL")
 pytest_plugins = ["tests.auth_helpers", "tests.cases.fixtures", "tests.saved_state_check"]
 
 
-def recreate_postgres_database(url: str) -> None:
-    """Drop and create the database named in `url`, through the maintenance database."""
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-
-
 def fresh_database_url(tmp_path: Path, name: str) -> str:
     """A new, empty database of the kind under test."""
     if TEST_DATABASE_URL:
         url = make_url(TEST_DATABASE_URL).set(database=f"{make_url(TEST_DATABASE_URL).database}_{name}")
-        recreate_postgres_database(url.render_as_string(hide_password=False))
+        recreate(url.render_as_string(hide_password=False))
         return url.render_as_string(hide_password=False)
     return f"sqlite:///{tmp_path / f'{name}.db'}"
 
@@ -53,7 +44,7 @@ def upgrade_to_head(database: Database) -> None:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if TEST_DATABASE_URL:
-        recreate_postgres_database(TEST_DATABASE_URL)
+        recreate(TEST_DATABASE_URL)
         return TEST_DATABASE_URL
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'sesshu_test.db'}"
 
