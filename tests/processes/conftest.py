@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from models import Department, Role, Staff, StaffRole
-from workflows.service import Actor
+from models import Role
+from tests.engine_actors import create_actors
 
 BPMN = Path(__file__).parent / "bpmn"
 SAMPLE = BPMN / "sample_certificate.bpmn"
@@ -35,16 +35,4 @@ def people(db):
     """Two process owners (業務管理者), a counter clerk and a supervisor, as engine actors."""
     roles = {"gyomu1": [Role.PROCESS_OWNER], "gyomu2": [Role.PROCESS_OWNER], "madoguchi1": [Role.COUNTER],
              "kantoku1": [Role.SUPERVISOR]}
-    actors = {}
-    with db.transaction() as session:
-        department = Department(code="T02", name="試験課")
-        session.add(department)
-        session.flush()
-        for login, granted in roles.items():
-            person = Staff(login_id=login, full_name=f"試験 {login}", department_id=department.id,
-                           password_hash="unused")
-            person.role_grants = [StaffRole(role=r) for r in granted]
-            session.add(person)
-            session.flush()
-            actors[login] = Actor(person.id, frozenset(granted), terminal="127.0.0.1 pytest")
-    return actors
+    return create_actors(db, roles, "T02")

@@ -4,23 +4,22 @@ the shipped process deployed, a movable clock and helpers that walk a claim thro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select
 
 from models import (
-    Department,
     HumanTask,
     ReliefRate,
     Resident,
     Role,
-    Staff,
-    StaffRole,
     VaccinationRecord,
 )
 from models.demo.people import synthetic_my_number
+from tests.auth_helpers import FakeClock
+from tests.engine_actors import create_actors
 from web.forms import relief as relief_forms  # noqa: F401  (registers the task forms)
 from workflows import service
 from workflows.definitions import deploy
@@ -30,20 +29,9 @@ BPMN = Path(__file__).parents[2] / "bpmn" / "relief_claim.bpmn"
 CLAIMANT_NAME = "試験　花子"
 
 
-class MovableClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
-def moving_clock() -> MovableClock:
-    return MovableClock(datetime(2026, 5, 11, 1, 0, tzinfo=UTC))
+def moving_clock() -> FakeClock:
+    return FakeClock(datetime(2026, 5, 11, 1, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -54,19 +42,7 @@ def actors(db) -> dict[str, Actor]:
         "shinsa_kantoku": [Role.EXAMINER, Role.SUPERVISOR],
         "kantoku": [Role.SUPERVISOR],
     }
-    found = {}
-    with db.transaction() as session:
-        department = Department(code="R01", name="救済試験課")
-        session.add(department)
-        session.flush()
-        for login, roles in people.items():
-            person = Staff(login_id=login, full_name=f"試験 {login}", department_id=department.id,
-                           password_hash="unused")
-            person.role_grants = [StaffRole(role=r) for r in roles]
-            session.add(person)
-            session.flush()
-            found[login] = Actor(person.id, frozenset(roles), terminal="127.0.0.1 pytest")
-    return found
+    return create_actors(db, people, "R01")
 
 
 @dataclass(frozen=True)
@@ -125,7 +101,7 @@ def intake_data(person: Person, *benefits: str, category: str = "special_tempora
 class ClaimWalker:
     """Drives one claim through the engine as staff would, one task at a time."""
 
-    def __init__(self, app, db, actors: dict[str, Actor], clock: MovableClock) -> None:
+    def __init__(self, app, db, actors: dict[str, Actor], clock: FakeClock) -> None:
         self.app, self.db, self.actors, self.clock = app, db, actors, clock
         self.case_id: int | None = None
         self.case_no: str | None = None

@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from handlers import registry
-from models import Department, Role, Staff, StaffRole
+from models import Role
+from tests.auth_helpers import FakeClock
+from tests.engine_actors import create_actors
 from workflows.definitions import deploy
-from workflows.service import Actor
 
 BPMN = Path(__file__).parent / "bpmn"
 
 
-class MovableClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock(datetime(2026, 11, 26, 1, 0, tzinfo=UTC))
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 26, 1, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -41,19 +31,7 @@ def staff(db):
         "shinsa2": [Role.EXAMINER, Role.SUPERVISOR],
         "kantoku1": [Role.SUPERVISOR],
     }
-    actors = {}
-    with db.transaction() as session:
-        department = Department(code="T01", name="試験課")
-        session.add(department)
-        session.flush()
-        for login, roles in people.items():
-            person = Staff(login_id=login, full_name=f"試験 {login}", department_id=department.id,
-                           password_hash="unused")
-            person.role_grants = [StaffRole(role=r) for r in roles]
-            session.add(person)
-            session.flush()
-            actors[login] = Actor(person.id, frozenset(roles), terminal="127.0.0.1 pytest")
-    return actors
+    return create_actors(db, people, "T01")
 
 
 def deploy_file(db, name: str, note: str = "試験") -> int:
