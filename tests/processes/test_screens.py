@@ -173,3 +173,11 @@ def test_a_bpmn_file_imported_from_the_list_becomes_a_new_process_draft(db, staf
     page = client.post("/processes/import", data={"csrf_token": token, "file": (io.BytesIO(b"<x"), "bad.bpmn")},
                        follow_redirects=True).get_data(as_text=True)
     assert "XML として読めません" in page
+    empty = b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d"/>'
+    page = client.post("/processes/import", data={"csrf_token": token, "file": (io.BytesIO(empty), "empty.bpmn")},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "プロセス（bpmn:process）がありません" in page
+    two = sample_xml().replace("</bpmn:definitions>", '<bpmn:process id="second"/></bpmn:definitions>').encode()
+    page = client.post("/processes/import", data={"csrf_token": token, "file": (io.BytesIO(two), "two.bpmn")},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "プロセス（bpmn:process）が 1 つで" in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask import (
     Blueprint,
@@ -92,23 +93,21 @@ def import_new():
     """A .bpmn file becomes the draft of the process it defines (new or existing)."""
     upload = request.files.get("file")
     data = upload.read(MAX_BYTES + 1) if upload else b""
-    session = db_session()
-    try:
+    key = ""
+
+    def load() -> str:
+        nonlocal key
         drafts.check_draft(data)
         root, _ = parse_safely(data)
         ids = drafts.process_ids(root)
-        key = ids[0] if len(ids) == 1 and KEY.match(ids[0]) else None
-        if key is None:
-            flash("プロセス（bpmn:process）が 1 つで、ID が英数字のファイルを指定してください。", "error")
-            return redirect(url_for("processes.index"))
-        drafts.save_draft(session, key, data, current_staff().id, clock.now(), note="ファイルから読込み")
-    except DefinitionInvalid as exc:
-        session.rollback()
-        for problem in exc.problems:
-            flash(str(problem), "error")
+        if len(ids) != 1 or not KEY.match(ids[0]):
+            raise WorkflowError("プロセス（bpmn:process）が 1 つで、ID が英数字のファイルを指定してください。")
+        key = ids[0]
+        drafts.save_draft(db_session(), key, data, current_staff().id, clock.now(), note="ファイルから読込み")
+        return f"「{key}」の下書きとして読み込みました。"
+
+    if not _apply(load):
         return redirect(url_for("processes.index"))
-    session.commit()
-    flash(f"「{key}」の下書きとして読み込みました。", "info")
     return redirect(url_for("processes.edit", key=key))
 
 
@@ -206,25 +205,18 @@ def publish(key: str):
     if draft is None:
         flash("公開する下書きがありません。先に保存してください。", "error")
         return redirect(url_for("processes.edit", key=key))
-    try:
+
+    def request_publication() -> str:
         publication = publishing.request_publication(
             session, draft.id, _actor(), request.form.get("note", ""), clock.now(),
             require_approval=current_app.config[APPROVAL_KEY])
-    except DefinitionInvalid as exc:
-        session.rollback()
-        flash("検証で問題が見つかったため公開できません。エディタの「検証」で確認してください。", "error")
-        for problem in exc.problems:
-            flash(str(problem), "error")
+        if publication.status == PublicationStatus.APPROVED:
+            return f"第 {publication.definition.version} 版として公開しました。"
+        return "公開を申請しました。別の業務管理者の承認後に新しい版になります。"
+
+    if not _apply(request_publication,
+                  invalid="検証で問題が見つかったため公開できません。エディタの「検証」で確認してください。"):
         return redirect(url_for("processes.edit", key=key))
-    except WorkflowError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("processes.edit", key=key))
-    session.commit()
-    if publication.status == PublicationStatus.APPROVED:
-        flash(f"第 {publication.definition.version} 版として公開しました。", "info")
-    else:
-        flash("公開を申請しました。別の業務管理者の承認後に新しい版になります。", "info")
     return redirect(url_for("processes.versions", key=key))
 
 
@@ -247,23 +239,16 @@ def _publication_action(publication_id: int, approve: bool):
     if publication is None:
         abort(404)
     key = publication.process_key
-    try:
+
+    def decide() -> str:
         if approve:
             definition = publishing.approve(session, publication_id, _actor(), clock.now(),
                                              request.form.get("note") or None)
-            message = f"承認し、第 {definition.version} 版として公開しました。"
-        else:
-            publishing.reject(session, publication_id, _actor(), clock.now(), request.form.get("note", ""))
-            message = "公開申請を差し戻しました（または取り下げました）。"
-    except DefinitionInvalid as exc:
-        session.rollback()
-        flash("この申請の内容は現在の検証を通りません: " + " / ".join(str(p) for p in exc.problems), "error")
-    except WorkflowError as exc:
-        session.rollback()
-        flash(str(exc), "error")
-    else:
-        session.commit()
-        flash(message, "info")
+            return f"承認し、第 {definition.version} 版として公開しました。"
+        publishing.reject(session, publication_id, _actor(), clock.now(), request.form.get("note", ""))
+        return "公開申請を差し戻しました（または取り下げました）。"
+
+    _apply(decide, invalid="この申請の内容は現在の検証を通りません。")
     return redirect(url_for("processes.versions", key=key))
 
 
@@ -298,15 +283,13 @@ def version_xml(key: str, version: int):
 @roles(Role.PROCESS_OWNER)
 def restore(key: str, version: int):
     key = _key_or_404(key)
-    session = db_session()
-    try:
-        drafts.restore_version(session, key, version, current_staff().id, clock.now())
-    except WorkflowError as exc:
-        session.rollback()
-        flash(str(exc), "error")
+
+    def restore_it() -> str:
+        drafts.restore_version(db_session(), key, version, current_staff().id, clock.now())
+        return f"第 {version} 版を新しい下書きとして復元しました。"
+
+    if not _apply(restore_it):
         return redirect(url_for("processes.versions", key=key))
-    session.commit()
-    flash(f"第 {version} 版を新しい下書きとして復元しました。", "info")
     return redirect(url_for("processes.edit", key=key))
 
 
@@ -354,18 +337,15 @@ def migrate(key: str, version: int):
     except WorkflowError:
         abort(404)
     instance_id = request.form.get("instance_id", type=int)
-    try:
+
+    def migrate_them() -> str:
         if instance_id:
             migration.migrate(session, instance_id, target.id, _actor(), clock=clock.now)
-            session.commit()
-            flash(f"案件を第 {version} 版に移行しました。", "info")
-        else:
-            done, left = migration.migrate_all(session, target.id, _actor(), clock=clock.now)
-            session.commit()
-            flash(f"{len(done)} 件を第 {version} 版に移行しました（移行できないもの {len(left)} 件）。", "info")
-    except WorkflowError as exc:
-        session.rollback()
-        flash(str(exc), "error")
+            return f"案件を第 {version} 版に移行しました。"
+        done, left = migration.migrate_all(session, target.id, _actor(), clock=clock.now)
+        return f"{len(done)} 件を第 {version} 版に移行しました（移行できないもの {len(left)} 件）。"
+
+    _apply(migrate_them)
     return redirect(url_for("processes.migration_screen", key=key, version=version))
 
 
@@ -377,12 +357,31 @@ def revert_migration(migration_id: int):
     if record is None:
         abort(404)
     key, version = record.to_definition.process_key, record.to_definition.version
-    try:
+
+    def revert() -> str:
         migration.revert(session, migration_id, _actor(), clock=clock.now)
+        return "移行を元に戻しました。"
+
+    _apply(revert)
+    return redirect(url_for("processes.migration_screen", key=key, version=version))
+
+
+def _apply(change: Callable[[], str], *, invalid: str | None = None) -> bool:
+    """Run a change that returns its message: commit it and show the message, or roll it
+    back and show why it was refused (each validation problem on its own line, after
+    `invalid`). True when the change was kept."""
+    session = db_session()
+    try:
+        message = change()
+    except DefinitionInvalid as exc:
+        session.rollback()
+        for line in ([invalid] if invalid else []) + [str(problem) for problem in exc.problems]:
+            flash(line, "error")
+        return False
     except WorkflowError as exc:
         session.rollback()
         flash(str(exc), "error")
-    else:
-        session.commit()
-        flash("移行を元に戻しました。", "info")
-    return redirect(url_for("processes.migration_screen", key=key, version=version))
+        return False
+    session.commit()
+    flash(message, "info")
+    return True
