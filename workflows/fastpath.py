@@ -11,7 +11,7 @@ attribute or item access, comprehensions — goes to the sandbox pool.
 from __future__ import annotations
 
 import ast
-import threading
+import functools
 from dataclasses import dataclass
 from types import CodeType
 from typing import Any
@@ -35,21 +35,10 @@ class TrivialExpression:
     lookups: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
-_cache: dict[str, TrivialExpression | None] = {}
-_lock = threading.Lock()
-
-
+@functools.lru_cache(maxsize=4096)
 def trivial_code(expression: str) -> TrivialExpression | None:
-    """The compiled expression if it is trivial, else None (cached either way)."""
-    with _lock:
-        if expression in _cache:
-            return _cache[expression]
-    found = _compile(expression)
-    with _lock:
-        if len(_cache) > 5000:
-            _cache.clear()
-        _cache[expression] = found
-    return found
+    """The compiled expression if it is trivial, else None (remembered either way)."""
+    return _compile(expression)
 
 
 def _compile(expression: str) -> TrivialExpression | None:
@@ -112,7 +101,6 @@ COMPARISONS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.
 ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod)
 SMALL_INT = 2**63
 SCRIPT_MAX_LENGTH = 2000
-_scripts: dict[str, TrivialScript | None] = {}
 
 
 @dataclass(frozen=True)
@@ -123,17 +111,10 @@ class TrivialScript:
     numeric: frozenset[str]  # names used in arithmetic: must hold plain numbers
 
 
+@functools.lru_cache(maxsize=4096)
 def trivial_script(script: str) -> TrivialScript | None:
-    """The compiled script if it consists of plain assignments only, else None (cached either way)."""
-    with _lock:
-        if script in _scripts:
-            return _scripts[script]
-    found = _compile_script(script)
-    with _lock:
-        if len(_scripts) > 5000:
-            _scripts.clear()
-        _scripts[script] = found
-    return found
+    """The compiled script if it consists of plain assignments only, else None (remembered either way)."""
+    return _compile_script(script)
 
 
 def run_script(found: TrivialScript, context: dict[str, Any], external: dict[str, Any] | None) -> dict | None:
